@@ -232,7 +232,7 @@ function convertExpression(node: Node, text: string, variant: Variant, part: str
   const scope = new Set(partScope(variant, part));
   let expr: Expr;
   try {
-    expr = new Converter(text, scope, part, options.placeholders === true).expr(node);
+    expr = new Converter(text, scope, part, variant, options.placeholders === true).expr(node);
   } catch (err) {
     if (err instanceof RangeError) throw new RuleSyntaxError('the expression is nested too deeply', node.start, text);
     throw err;
@@ -248,6 +248,7 @@ class Converter {
     private readonly text: string,
     private readonly scope: ReadonlySet<string>,
     private readonly part: string,
+    private readonly variant: Variant,
     private readonly placeholders: boolean,
   ) {}
 
@@ -370,6 +371,10 @@ class Converter {
       name = (callee.property as Node).name as string;
     } else {
       return this.refuse(`only the language's functions (or Math.<function>) can be called, not ${this.slice(callee)}`, callee);
+    }
+    if (this.variant === 'alr' && (name === 'noise' || name === 'rand' || name === 'choice')) {
+      // Adaptive rules run element-wise on tensors; per-element draws would not be reproducible across backends.
+      return this.refuse(`${name} is not available in adaptive rules (they are deterministic)`, callee);
     }
     const argNodes = node.arguments as Node[];
     for (const a of argNodes) {

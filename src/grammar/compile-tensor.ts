@@ -1,0 +1,236 @@
+/**
+ * AST → tfjs closures for adaptive (per-weight) rules. Every operator is
+ * applied element-wise to weight-shaped float32 tensors and mirrors
+ * `semantics.ts` exactly, protected operations included; the only intended
+ * difference from the scalar interpreter is float32 instead of float64
+ * arithmetic (and `log10`, which tfjs lacks, is ln|x| / ln 10: within an ulp
+ * or two of a float32 log10, exact at 1, 10, …, 1e10).
+ *
+ * Conditionals compute both branches and select with `tf.where`; that is only
+ * sound because adaptive rules have no random terms, which are refused here.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from './ast.js';
+import { printExpr } from './printer.js';
+import { DIV_EPSILON } from './semantics.js';
+
+/** What an adaptive rule reads: weight-shaped tensors, plus two scalars. */
+export interface TensorInputs {
+  readonly grad: tf.Tensor;
+  readonly alpha: tf.Tensor;
+  readonly beta: tf.Tensor;
+  readonly sigma: tf.Tensor;
+  readonly lr: number;
+  readonly step: number;
+}
+
+/**
+ * A compiled expression. It returns a new tensor shaped like `grad` (even when
+ * the expression reads only scalars) and disposes all its intermediates, so
+ * it leaks nothing inside or outside `tf.tidy`; the caller owns the result.
+ */
+export type TensorFn = (inputs: TensorInputs) => tf.Tensor;
+
+export interface AlrStepResult {
+  readonly alpha: tf.Tensor;
+  readonly beta: tf.Tensor;
+  readonly sigma: tf.Tensor;
+  readonly update: tf.Tensor;
+}
+
+export interface CompiledAlrRule {
+  /** One optimizer step for one weight; the caller owns the four returned tensors. */
+  step(inputs: TensorInputs): AlrStepResult;
+}
+
+const TENSOR_SIGNALS = ['grad', 'alpha', 'beta', 'sigma'] as const;
+const SCALAR_SIGNALS = ['lr', 'step'] as const;
+type TensorSignal = (typeof TENSOR_SIGNALS)[number];
+type ScalarSignal = (typeof SCALAR_SIGNALS)[number];
+
+/** Signal lookup during one call; scalar signals become tensors only if read. */
+interface Env {
+  tensor(name: TensorSignal): tf.Tensor;
+  scalar(name: ScalarSignal): tf.Tensor;
+}
+
+type Node = (env: Env) => tf.Tensor;
+
+const f32 = (v: number): tf.Tensor => tf.scalar(v, 'float32');
+
+/**
+ * pdiv tests |b| < 1e-12 in float64. On float32 inputs the same test is
+ * |b| <= fround(1e-12) when fround rounds 1e-12 down (it does: no float32 lies
+ * strictly between the two), or |b| < fround(1e-12) when it rounds up.
+ */
+const DIV_EPS32 = Math.fround(DIV_EPSILON);
+const belowDivEpsilon = (b: tf.Tensor): tf.Tensor =>
+  DIV_EPS32 < DIV_EPSILON ? tf.lessEqual(tf.abs(b), f32(DIV_EPS32)) : tf.less(tf.abs(b), f32(DIV_EPS32));
+
+/** Math.sign: tf.sign maps NaN and -0 to 0, so those keep their own value. */
+function sign(x: tf.Tensor): tf.Tensor {
+  const s = tf.sign(x);
+  return tf.where(tf.equal(s, 0), x, s);
+}
+
+/** ln|x| and log10|x|, 0 at x = 0. */
+function plog(x: tf.Tensor): tf.Tensor {
+  return tf.where(tf.equal(x, 0), f32(0), tf.log(tf.abs(x)));
+}
+
+function plog10(x: tf.Tensor): tf.Tensor {
+  // Dividing (rather than multiplying by log10(e)) keeps exact powers of ten exact.
+  return tf.div(plog(x), f32(Math.LN10));
+}
+
+const UNARY: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
+  neg: (x) => tf.neg(x),
+  abs: (x) => tf.abs(x),
+  sqrt: (x) => tf.sqrt(tf.abs(x)),
+  square: (x) => tf.square(x),
+  exp: (x) => tf.exp(x),
+  log: plog,
+  log10: plog10,
+  floor: (x) => tf.floor(x),
+  sign,
+  sin: (x) => tf.sin(x),
+  cos: (x) => tf.cos(x),
+  tanh: (x) => tf.tanh(x),
+  sigmoid: (x) => tf.sigmoid(x),
+};
+
+function pdiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.where(belowDivEpsilon(b), a, tf.div(a, b));
+}
+
+/** Number.isInteger element-wise: floor(b) = b is also true at ±Infinity, which is not an integer. */
+function isInteger(b: tf.Tensor): tf.Tensor {
+  return tf.logicalAnd(tf.isFinite(b), tf.equal(tf.floor(b), b));
+}
+
+function ppow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const base = tf.where(tf.logicalAnd(tf.less(a, 0), tf.logicalNot(isInteger(b))), tf.neg(a), a);
+  return tf.where(tf.logicalAnd(tf.equal(a, 0), tf.less(b, 0)), f32(1), tf.pow(base, b));
+}
+
+/**
+ * Math.min / Math.max return NaN when either operand is NaN. The cpu backend
+ * already does (it calls Math.min), but other backends (wasm's std::min,
+ * TensorFlow's Minimum) return the other operand, so NaN is restored explicitly.
+ */
+function nanPropagating(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return (a, b) => tf.where(tf.equal(a, a), tf.where(tf.equal(b, b), op(a, b), b), a);
+}
+
+const BINARY: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+  add: (a, b) => tf.add(a, b),
+  sub: (a, b) => tf.sub(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  div: pdiv,
+  pow: ppow,
+  min: nanPropagating((a, b) => tf.minimum(a, b)),
+  max: nanPropagating((a, b) => tf.maximum(a, b)),
+};
+
+// Each of these is false when an operand is NaN, except ne, as in JavaScript.
+const COMPARE: Record<CompareOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+  lt: (a, b) => tf.less(a, b),
+  le: (a, b) => tf.lessEqual(a, b),
+  gt: (a, b) => tf.greater(a, b),
+  ge: (a, b) => tf.greaterEqual(a, b),
+  eq: (a, b) => tf.equal(a, b),
+  ne: (a, b) => tf.notEqual(a, b),
+};
+
+function isTensorSignal(name: string): name is TensorSignal {
+  return (TENSOR_SIGNALS as readonly string[]).includes(name);
+}
+
+function isScalarSignal(name: string): name is ScalarSignal {
+  return (SCALAR_SIGNALS as readonly string[]).includes(name);
+}
+
+function compileNode(e: Expr): Node {
+  switch (e.kind) {
+    case 'const': {
+      const v = e.value;
+      // Made per call, not at compile time, so a compiled rule owns no tensors.
+      return () => f32(v);
+    }
+    case 'signal': {
+      const name = e.name;
+      if (isTensorSignal(name)) return (env) => env.tensor(name);
+      if (isScalarSignal(name)) return (env) => env.scalar(name);
+      throw new Error(
+        `signal "${name}" is not an input of adaptive rules (they read ${[...TENSOR_SIGNALS, ...SCALAR_SIGNALS].join(', ')})`,
+      );
+    }
+    case 'unary': {
+      const f = UNARY[e.op];
+      const arg = compileNode(e.arg);
+      return (env) => f(arg(env));
+    }
+    case 'binary': {
+      const f = BINARY[e.op];
+      const left = compileNode(e.left);
+      const right = compileNode(e.right);
+      return (env) => f(left(env), right(env));
+    }
+    case 'cond': {
+      const test = COMPARE[e.op];
+      const left = compileNode(e.left);
+      const right = compileNode(e.right);
+      const then = compileNode(e.then);
+      const otherwise = compileNode(e.otherwise);
+      return (env) => tf.where(test(left(env), right(env)), then(env), otherwise(env));
+    }
+    case 'rand':
+    case 'noise':
+    case 'choice':
+      throw new Error(
+        `adaptive rules cannot contain random terms, but this one has ${e.kind}: ${printExpr(e)} ` +
+          '(per-weight tensor rules are deterministic; use rand/noise/choice in schedule rules)',
+      );
+  }
+}
+
+function asFloat32(t: tf.Tensor): tf.Tensor {
+  return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+}
+
+/** Compiles one expression of an adaptive rule. Throws on random terms and unknown signals. */
+export function compileTensorExpr(e: Expr): TensorFn {
+  const root = compileNode(e);
+  return (inputs) =>
+    tf.tidy(() => {
+      const scalars: Partial<Record<ScalarSignal, tf.Tensor>> = {};
+      const env: Env = {
+        tensor: (name) => asFloat32(inputs[name]),
+        scalar: (name) => (scalars[name] ??= f32(inputs[name])),
+      };
+      // broadcastTo copies even at equal shapes, so the caller never gets back
+      // one of its own inputs (which it may dispose as the "old" state).
+      return tf.broadcastTo(root(env), inputs.grad.shape);
+    });
+}
+
+/**
+ * Compiles an adaptive rule. A step follows AutoLR's order: alpha from the old
+ * states; beta sees the new alpha; sigma the new alpha and beta; the update
+ * all three new states (a part reading a state not yet updated sees its old value).
+ */
+export function compileAlrRule(rule: AlrRule): CompiledAlrRule {
+  const alphaFn = compileTensorExpr(rule.alpha);
+  const betaFn = compileTensorExpr(rule.beta);
+  const sigmaFn = compileTensorExpr(rule.sigma);
+  const updateFn = compileTensorExpr(rule.update);
+  return {
+    step(inputs) {
+      const alpha = alphaFn(inputs);
+      const beta = betaFn({ ...inputs, alpha });
+      const sigma = sigmaFn({ ...inputs, alpha, beta });
+      const update = updateFn({ ...inputs, alpha, beta, sigma });
+      return { alpha, beta, sigma, update };
+    },
+  };
+}
