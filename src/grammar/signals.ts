@@ -1,7 +1,7 @@
 /**
  * The named inputs a rule may read, with their exact definitions. This is the
  * single place the definitions are written down; the training loop fills them
- * in and `docs/rule-language.md` is generated from the same text.
+ * in, and a test keeps the table in `docs/rule-language.md` word for word equal.
  */
 import type { Variant } from './ast.js';
 
@@ -20,8 +20,8 @@ export const DLR_SIGNALS: readonly SignalDoc[] = [
   { name: 'lr0', definition: 'the initial learning rate of the run' },
   { name: 'loss', definition: 'mean minibatch training loss of the last completed epoch (0 before one completes)' },
   { name: 'loss_prev', definition: 'the same for the epoch before it (equals loss until two epochs have completed)' },
-  { name: 'loss_first', definition: 'training loss of the first minibatch of the last completed epoch' },
-  { name: 'loss_last', definition: 'training loss of the last minibatch of the last completed epoch' },
+  { name: 'loss_first', definition: 'training loss of the first minibatch of the last completed epoch (0 before one completes)' },
+  { name: 'loss_last', definition: 'training loss of the last minibatch of the last completed epoch (0 before one completes)' },
   { name: 'loss_best', definition: 'lowest epoch-mean training loss so far (0 before one completes)' },
   { name: 'acc', definition: 'training accuracy of the last completed epoch, in [0, 1] (tasks without accuracy report 1 - min(1, relative error))' },
   { name: 'acc_prev', definition: 'the same for the epoch before it (equals acc until two epochs have completed)' },

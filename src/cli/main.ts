@@ -1,0 +1,57 @@
+/**
+ * The `autolr` command line. Each subcommand lives in its own module under
+ * commands/; this file wires them up and turns errors into exit codes:
+ * 0 success, 2 bad usage or input, 1 internal failure.
+ */
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerCheck } from './commands/check.js';
+import { registerGrammar } from './commands/grammar.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+};
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('autolr')
+    .description('Discover learning-rate schedules and adaptive optimizers by grammar-based evolution')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerCheck(program, io.out);
+  registerGrammar(program, io.out);
+  for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+/** Runs the command line; resolves to the exit code instead of exiting, so it can be tested in-process. */
+export async function run(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv as string[]);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with code 0.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      io.err(`autolr: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    io.err(`autolr: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT_INTERNAL;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await run(process.argv);
+}
