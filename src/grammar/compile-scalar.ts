@@ -117,7 +117,7 @@ export function compileScalar(e: Expr): ScalarFn {
   const reads = [...cg.signals]
     .map((n) => `const v_${n} = s.${n}; if (v_${n} === undefined) rt.missing(${JSON.stringify(n)});`)
     .join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- source generated from a checked AST, see module comment
+  // Source generated from a checked AST only: see the module comment.
   const factory = new Function('rt', 'NO_RANDOMNESS', `return function rule(s, rng = NO_RANDOMNESS) {\n${reads}\nreturn ${body};\n};`) as (
     rt: typeof RUNTIME,
     none: RandomSource,

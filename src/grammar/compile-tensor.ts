@@ -31,12 +31,13 @@ export interface TensorInputs {
  */
 export type TensorFn = (inputs: TensorInputs) => tf.Tensor;
 
-export interface AlrStepResult {
+/** A type alias, not an interface, so it is a `tf.TensorContainer` and `tf.tidy` can return it. */
+export type AlrStepResult = {
   readonly alpha: tf.Tensor;
   readonly beta: tf.Tensor;
   readonly sigma: tf.Tensor;
   readonly update: tf.Tensor;
-}
+};
 
 export interface CompiledAlrRule {
   /** One optimizer step for one weight; the caller owns the four returned tensors. */
@@ -103,13 +104,11 @@ function pdiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.where(belowDivEpsilon(b), a, tf.div(a, b));
 }
 
-/** Number.isInteger element-wise: floor(b) = b is also true at ±Infinity, which is not an integer. */
-function isInteger(b: tf.Tensor): tf.Tensor {
-  return tf.logicalAnd(tf.isFinite(b), tf.equal(tf.floor(b), b));
-}
-
 function ppow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const base = tf.where(tf.logicalAnd(tf.less(a, 0), tf.logicalNot(isInteger(b))), tf.neg(a), a);
+  // floor(b) = b stands in for Number.isInteger(b). It also holds at ±Infinity,
+  // which is no integer, but there a^b and |a|^b agree for every negative a.
+  const isInteger = tf.equal(tf.floor(b), b);
+  const base = tf.where(tf.logicalAnd(tf.less(a, 0), tf.logicalNot(isInteger)), tf.neg(a), a);
   return tf.where(tf.logicalAnd(tf.equal(a, 0), tf.less(b, 0)), f32(1), tf.pow(base, b));
 }
 

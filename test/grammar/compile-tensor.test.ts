@@ -33,7 +33,9 @@ function interpret32(e: Expr, s: Readonly<Record<string, number>>): number {
     case 'binary':
       return r(BINARY_FNS[e.op](interpret32(e.left, s), interpret32(e.right, s)));
     case 'cond':
-      return COMPARE_FNS[e.op](interpret32(e.left, s), interpret32(e.right, s)) ? interpret32(e.then, s) : interpret32(e.otherwise, s);
+      return COMPARE_FNS[e.op](interpret32(e.left, s), interpret32(e.right, s))
+        ? interpret32(e.then, s)
+        : interpret32(e.otherwise, s);
     default:
       throw new Error(`no random terms in adaptive rules (${e.kind})`);
   }
@@ -96,6 +98,13 @@ function elementSignals(raw: RawInputs, i: number): Record<string, number> {
   return s;
 }
 
+const ZEROS = new Array<number>(WIDTH).fill(0);
+
+/** Inputs with zero states, for the hand-written cases. */
+function withGrad(grad: number[], extra: Partial<RawInputs> = {}): TensorInputs {
+  return toTensors({ grad, alpha: ZEROS, beta: ZEROS, sigma: ZEROS, lr: 0.1, step: 0, ...extra });
+}
+
 function disposeInputs(t: TensorInputs): void {
   tf.dispose([t.grad, t.alpha, t.beta, t.sigma]);
 }
@@ -117,13 +126,13 @@ describe('compileTensorExpr', () => {
         assert.deepEqual(out.shape, [WIDTH]);
         // Without log10 every kernel rounds exactly as interpret32 does, so even
         // discontinuous ops (floor, sign, comparisons) cannot flip: demand
-        // identical values. With log10 a one-ulp difference may be amplified
+        // identical values, zero signs included. With log10 a one-ulp difference may be amplified
         // by a later discontinuity, so only closeness is checked there.
         const exact = !usesLog10(e);
         for (let i = 0; i < WIDTH; i++) {
           const want = interpret32(e, elementSignals(raw, i));
           const g = got[i] as number;
-          const ok = exact ? Object.is(g, want) || (g === 0 && want === 0) : close(g, want);
+          const ok = exact ? Object.is(g, want) : close(g, want);
           assert.ok(ok, `element ${i}: tensor ${g}, interpreter ${want}`);
         }
       }),
@@ -157,7 +166,8 @@ describe('compileTensorExpr', () => {
         const want = interpret32(e, { grad: v, alpha: 0, beta: 0, sigma: 0, lr: 0.1, step: 0 });
         const g = got[i] as number;
         // log10 is ln|x| / ln 10 in float32 (see interpret32): an ulp off at worst.
-        const ok = name === 'log10' && Number.isFinite(want) ? Math.abs(g - want) <= 2 ** -23 * Math.abs(want) : Object.is(g, want);
+        const ok =
+          name === 'log10' && Number.isFinite(want) ? Math.abs(g - want) <= 2 ** -23 * Math.abs(want) : Object.is(g, want);
         assert.ok(ok, `${name}(${v}): tensor ${g}, interpreter ${want}`);
       });
     }
@@ -165,8 +175,9 @@ describe('compileTensorExpr', () => {
   });
 
   it('leaks no tensors, inside tf.tidy or outside it', () => {
-    const rule = parseRule('alpha: 0.9 * alpha + grad; update: grad < 0 ? pow(alpha, lr) : max(log10(step), sign(grad))', 'alr') as AlrRule;
-    const inputs = toTensors({ grad: [1, -2, 0, 3, 4, 5, 6], alpha: [0, 0, 0, 0, 0, 0, 0], beta: [0, 0, 0, 0, 0, 0, 0], sigma: [0, 0, 0, 0, 0, 0, 0], lr: 0.1, step: 3 });
+    const text = 'alpha: 0.9 * alpha + grad; update: grad < 0 ? pow(alpha, lr) : max(log10(step), sign(grad))';
+    const rule = parseRule(text, 'alr') as AlrRule;
+    const inputs = withGrad([1, -2, 0, 3, 4, 5, 6], { step: 3 });
     const before = tf.memory().numTensors;
     const compiled = compileAlrRule(rule);
     const fn = compileTensorExpr(rule.update);
@@ -189,7 +200,7 @@ describe('compileTensorExpr', () => {
   });
 
   it('gives weight-shaped results, and never one of its inputs', () => {
-    const inputs = toTensors({ grad: [1, 2, 3, 4, 5, 6, 7], alpha: [0, 0, 0, 0, 0, 0, 0], beta: [0, 0, 0, 0, 0, 0, 0], sigma: [0, 0, 0, 0, 0, 0, 0], lr: 0.5, step: 0 });
+    const inputs = withGrad([1, 2, 3, 4, 5, 6, 7], { lr: 0.5 });
     const scalarOnly = compileTensorExpr(bin('mul', sig('lr'), num(2)))(inputs);
     assert.deepEqual(scalarOnly.shape, [WIDTH]);
     assert.deepEqual(Array.from(scalarOnly.dataSync()), new Array<number>(WIDTH).fill(1));
@@ -237,7 +248,11 @@ describe('compileAlrRule', () => {
       const t = step + 1;
       m = m.map((mi, i) => 0.9 * mi + 0.1 * (g[i] as number));
       v = v.map((vi, i) => 0.999 * vi + 0.001 * (g[i] as number) ** 2);
-      const want = m.map((mi, i) => (lr * (mi / (1 - 0.9 ** t))) / (Math.sqrt((v[i] as number) / (1 - 0.999 ** t)) + 1e-7));
+      const want = m.map((mi, i) => {
+        const mHat = mi / (1 - 0.9 ** t);
+        const vHat = (v[i] as number) / (1 - 0.999 ** t);
+        return (lr * mHat) / (Math.sqrt(vHat) + 1e-7);
+      });
       const got = Array.from(out.update.dataSync());
       out.update.dispose();
       // float32 rounds 0.999 to 0.99900001, so 1 - 0.999^t is off by ~1.3e-5
@@ -252,8 +267,9 @@ describe('compileAlrRule', () => {
   });
 
   it('updates the states in order, each part seeing the states already updated', () => {
-    const rule = parseRule('alpha: alpha + grad; beta: beta + alpha; sigma: sigma + alpha * beta; update: alpha + beta + sigma', 'alr') as AlrRule;
-    const inputs = toTensors({ grad: [1, 2, 3, 4, 5, 6, 7], alpha: [1, 1, 1, 1, 1, 1, 1], beta: [10, 10, 10, 10, 10, 10, 10], sigma: [0, 0, 0, 0, 0, 0, 0], lr: 1, step: 0 });
+    const text = 'alpha: alpha + grad; beta: beta + alpha; sigma: sigma + alpha * beta; update: alpha + beta + sigma';
+    const rule = parseRule(text, 'alr') as AlrRule;
+    const inputs = withGrad([1, 2, 3, 4, 5, 6, 7], { alpha: new Array<number>(WIDTH).fill(1), beta: new Array<number>(WIDTH).fill(10) });
     const out = compileAlrRule(rule).step(inputs);
     const g = [1, 2, 3, 4, 5, 6, 7];
     const a = g.map((x) => 1 + x);
@@ -301,7 +317,7 @@ describe('compileAlrRule', () => {
             for (const part of ['alpha', 'beta', 'sigma', 'update'] as const) {
               const gv = got[part][i] as number;
               const wv = want[part];
-              const ok = exact ? Object.is(gv, wv) || (gv === 0 && wv === 0) : close(gv, wv);
+              const ok = exact ? Object.is(gv, wv) : close(gv, wv);
               assert.ok(ok, `step ${step} ${part}[${i}]: tensor ${gv}, interpreter ${wv}`);
             }
           }
