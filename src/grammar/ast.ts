@@ -126,6 +126,26 @@ export function children(e: Expr): readonly Expr[] {
   }
 }
 
+/** The same node with each direct sub-expression replaced by `f` of it (evaluation order kept). */
+export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+  switch (e.kind) {
+    case 'const':
+    case 'signal':
+    case 'rand':
+      return e;
+    case 'unary':
+      return un(e.op, f(e.arg));
+    case 'binary':
+      return bin(e.op, f(e.left), f(e.right));
+    case 'cond':
+      return cond(e.op, f(e.left), f(e.right), f(e.then), f(e.otherwise));
+    case 'choice':
+      return choice(e.options.map(f));
+    case 'noise':
+      return noise(f(e.sigma));
+  }
+}
+
 /** Number of nodes. Iterative, so hostile depths cannot overflow the stack. */
 export function size(e: Expr): number {
   let n = 0;

@@ -21,7 +21,7 @@
  * when that subtree draws nothing, and one that swaps the evaluation order of
  * two operands is only exact when at most one of them draws.
  */
-import { bin, children, exprEquals, mapRule, num, un, type BinaryOp, type Expr, type Rule, type UnaryOp } from './ast.js';
+import { bin, children, exprEquals, mapChildren, mapRule, num, un, type BinaryOp, type Expr, type Rule, type UnaryOp } from './ast.js';
 import { interpret } from './interpreter.js';
 import { COMPARE_FNS } from './semantics.js';
 
@@ -97,28 +97,7 @@ const EVEN: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['sqrt', 'square', 'log', 'l
 const IDEMPOTENT: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['abs', 'floor', 'sign']);
 
 function pass(e: Expr): Expr {
-  let node: Expr;
-  switch (e.kind) {
-    case 'const':
-    case 'signal':
-    case 'rand':
-      return e;
-    case 'unary':
-      node = un(e.op, pass(e.arg));
-      break;
-    case 'binary':
-      node = bin(e.op, pass(e.left), pass(e.right));
-      break;
-    case 'cond':
-      node = { kind: 'cond', op: e.op, left: pass(e.left), right: pass(e.right), then: pass(e.then), otherwise: pass(e.otherwise) };
-      break;
-    case 'choice':
-      node = { kind: 'choice', options: e.options.map(pass) };
-      break;
-    case 'noise':
-      node = { kind: 'noise', sigma: pass(e.sigma) };
-      break;
-  }
+  let node = mapChildren(e, pass);
   // A rewrite's result is either an already-simplified child or a new node
   // over already-simplified children, so re-running the rules on the top
   // node alone is enough.
