@@ -11,9 +11,8 @@ import { loadGrammar } from '../src/grammar/bnf.js';
 import { compileScalar } from '../src/grammar/compile-scalar.js';
 import { mapGenotype, randomGenotype } from '../src/grammar/genotype.js';
 import { interpret } from '../src/grammar/interpreter.js';
-import { parseRule } from '../src/grammar/parser.js';
 import { reverseMap } from '../src/grammar/reverse.js';
-import { DLR_SEED_TEXTS } from '../test/fixtures/seed-rules.js';
+import { baselineRule, baselinesOf } from '../src/baselines/registry.js';
 
 const SIGNALS = {
   epoch: 3, epochs: 20, step: 1234, steps_per_epoch: 100, lr: 0.01, lr0: 0.01, loss: 0.5, loss_prev: 0.6,
@@ -34,8 +33,8 @@ function timePerCall(f: () => void, minMs = 200): number {
 const g = seedrandom('bench');
 const rng = { uniform: () => g() };
 console.log('rule                        interpreter ns  compiled ns   speed-up');
-for (const [name, text] of Object.entries(DLR_SEED_TEXTS)) {
-  const rule = parseRule(text, 'dlr');
+const seedRules = baselinesOf('dlr').map((b) => ({ name: b.name, rule: baselineRule(b).rule }));
+for (const { name, rule } of seedRules) {
   if (rule.variant !== 'dlr') continue;
   const compiled = compileScalar(rule.lr);
   let sink = 0;
@@ -47,7 +46,7 @@ for (const [name, text] of Object.entries(DLR_SEED_TEXTS)) {
 
 const dlr = loadGrammar('dlr');
 const randomMs = timePerCall(() => randomGenotype(dlr, rng), 300) / 1e6;
-const seeds = Object.values(DLR_SEED_TEXTS).map((t) => parseRule(t, 'dlr'));
+const seeds = seedRules.map((s) => s.rule);
 const genotypes = seeds.map((r) => reverseMap(dlr, r));
 const reverseMs = timePerCall(() => seeds.forEach((r) => reverseMap(dlr, r)), 300) / 1e6 / seeds.length;
 const mapMs = timePerCall(() => genotypes.forEach((gt) => mapGenotype(dlr, gt)), 300) / 1e6 / seeds.length;

@@ -12,7 +12,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from './ast.js';
 import { printExpr } from './printer.js';
-import { DIV_EPSILON } from './semantics.js';
 
 /** What an adaptive rule reads: weight-shaped tensors, plus two scalars. */
 export interface TensorInputs {
@@ -59,14 +58,8 @@ type Node = (env: Env) => tf.Tensor;
 
 const f32 = (v: number): tf.Tensor => tf.scalar(v, 'float32');
 
-/**
- * pdiv tests |b| < 1e-12 in float64. On float32 inputs the same test is
- * |b| <= fround(1e-12) when fround rounds 1e-12 down (it does: no float32 lies
- * strictly between the two), or |b| < fround(1e-12) when it rounds up.
- */
-const DIV_EPS32 = Math.fround(DIV_EPSILON);
-const belowDivEpsilon = (b: tf.Tensor): tf.Tensor =>
-  DIV_EPS32 < DIV_EPSILON ? tf.lessEqual(tf.abs(b), f32(DIV_EPS32)) : tf.less(tf.abs(b), f32(DIV_EPS32));
+/** pdiv protects an exact zero divisor (either sign). */
+const isZeroDivisor = (b: tf.Tensor): tf.Tensor => tf.equal(b, f32(0));
 
 /** Math.sign: tf.sign maps NaN and -0 to 0, so those keep their own value. */
 function sign(x: tf.Tensor): tf.Tensor {
@@ -101,7 +94,7 @@ const UNARY: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
 };
 
 function pdiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.where(belowDivEpsilon(b), a, tf.div(a, b));
+  return tf.where(isZeroDivisor(b), a, tf.div(a, b));
 }
 
 function ppow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {

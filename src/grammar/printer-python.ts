@@ -68,7 +68,7 @@ def _ppow(a, b):
 
 
 def _pdiv(a, b):
-    return a if abs(b) < 1e-12 else a / b
+    return a if b == 0.0 else a / b
 
 
 def _psqrt(x):

@@ -11,12 +11,14 @@
  */
 import type { BinaryOp, CompareOp, UnaryOp } from './ast.js';
 
-/** |divisor| below this counts as zero for protected division. */
-export const DIV_EPSILON = 1e-12;
-
-/** a / b, except that dividing by (almost) zero leaves the numerator unchanged: a / b = a when |b| < 1e-12. */
+/**
+ * a / b, except that dividing by zero leaves the numerator unchanged: a / 0 = a.
+ * Only an exact zero is protected: a tiny divisor is a legitimate value (a
+ * simulated-annealing temperature after hundreds of epochs), and its huge
+ * quotient is overflow, not a domain error.
+ */
 export function pdiv(a: number, b: number): number {
-  return Math.abs(b) < DIV_EPSILON ? a : a / b;
+  return b === 0 ? a : a / b;
 }
 
 /**

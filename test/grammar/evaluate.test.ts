@@ -41,7 +41,8 @@ test('the compiled closure equals the interpreter, value for value and draw for 
 
 test('protected operations give their documented finite values', () => {
   assert.equal(pdiv(3, 0), 3);
-  assert.equal(pdiv(3, 1e-13), 3);
+  assert.equal(pdiv(3, -0), 3);
+  assert.equal(pdiv(3, 1e-13), 3e13);
   assert.equal(pdiv(3, 2), 1.5);
   assert.equal(ppow(0, -2), 1);
   assert.equal(ppow(-8, 1 / 3), 2);

@@ -1,0 +1,106 @@
+/**
+ * Cyclical learning rates (Smith, "Cyclical Learning Rates for Training
+ * Neural Networks", 2017; the four policies as compared in "Cyclical Learning
+ * Rates (CLR's) for Improving Training Accuracies and Lowering Computational
+ * Cost"). Per step (iteration i, from 0):
+ *
+ *     cycle = floor(1 + i / (2·step_size))
+ *     x     = |i / step_size − 2·cycle + 1|
+ *     lr    = base_lr + (max_lr − base_lr) · max(0, 1 − x) · scale
+ *
+ * with scale 1 (triangular), 1/2^(cycle−1) (triangular2), γ^i (exp_range),
+ * and 1/2^((cycle−1) mod K) for modified triangular2: triangular2 for K
+ * cycles, then the amplitude resets to the original maximum, repeating.
+ */
+import type { Signals } from '../grammar/interpreter.js';
+import type { Schedule } from '../schedule/schedule.js';
+import { lit, scalar } from './params.js';
+import type { DlrBaseline, ParamSpec, ParamValues } from './types.js';
+
+type Policy = 'triangular' | 'triangular2' | 'exp_range' | 'modified_triangular2';
+
+class ClrSchedule implements Schedule {
+  readonly granularity = 'step';
+  readonly hasAcceptance = false;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly p: ParamValues,
+  ) {}
+
+  rate(s: Signals): number {
+    const i = s.step as number;
+    const base = scalar(this.p, 'base_lr');
+    const max = scalar(this.p, 'max_lr');
+    const stepSize = scalar(this.p, 'step_size');
+    const cycle = Math.floor(1 + i / (2 * stepSize));
+    const x = Math.abs(i / stepSize - 2 * cycle + 1);
+    const amplitude = (max - base) * Math.max(0, 1 - x);
+    switch (this.policy) {
+      case 'triangular':
+        return base + amplitude;
+      case 'triangular2':
+        return base + amplitude / 2 ** (cycle - 1);
+      case 'exp_range':
+        return base + amplitude * scalar(this.p, 'gamma') ** i;
+      case 'modified_triangular2':
+        return base + amplitude / 2 ** ((cycle - 1) % scalar(this.p, 'reset_after'));
+    }
+  }
+
+  acceptance(): number {
+    throw new Error('CLR has no acceptance clause');
+  }
+}
+
+const COMMON: readonly ParamSpec[] = [
+  { name: 'base_lr', description: 'lower bound of the cycle', default: 0.001, min: 0, exclusiveMin: true },
+  { name: 'max_lr', description: 'upper bound of the cycle', default: 0.006, min: 0, exclusiveMin: true },
+  { name: 'step_size', description: 'half a cycle, in steps', default: 2000, min: 1, integer: true },
+];
+
+function triangle(p: ParamValues): string {
+  const base = lit(scalar(p, 'base_lr'));
+  const max = lit(scalar(p, 'max_lr'));
+  const ss = lit(scalar(p, 'step_size'));
+  return `${base} + (${max} - ${base}) * max(0, 1 - abs(step / ${ss} - 2 * floor(1 + step / (2 * ${ss})) + 1))`;
+}
+
+function cycleText(p: ParamValues): string {
+  return `floor(1 + step / (2 * ${lit(scalar(p, 'step_size'))}))`;
+}
+
+function clr(policy: Policy, extra: readonly ParamSpec[], title: string, scaleText: (p: ParamValues) => string): DlrBaseline {
+  return {
+    name: `clr_${policy}`,
+    title,
+    description: `Cyclical rate between base_lr and max_lr, a triangle of half-period step_size steps; policy ${policy}.`,
+    reference: 'Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017',
+    variant: 'dlr',
+    granularity: 'step',
+    optimizer: 'momentum',
+    params: [...COMMON, ...extra],
+    check: (p) => (scalar(p, 'base_lr') > scalar(p, 'max_lr') ? `base_lr (${String(p.base_lr)}) must not exceed max_lr (${String(p.max_lr)})` : undefined),
+    ruleText: (p) => `step: ${triangle(p)}${scaleText(p)}`,
+    handCoded: (p) => new ClrSchedule(policy, p),
+  };
+}
+
+export const CLR_TRIANGULAR = clr('triangular', [], 'CLR triangular', () => '');
+export const CLR_TRIANGULAR2 = clr('triangular2', [], 'CLR triangular2 (amplitude halves every cycle)', (p) => ` / pow(2, ${cycleText(p)} - 1)`);
+export const CLR_EXP_RANGE = clr(
+  'exp_range',
+  [{ name: 'gamma', description: 'amplitude decay per step (γ^step)', default: 0.99994, min: 0, exclusiveMin: true, max: 1 }],
+  'CLR exp_range (amplitude decays as γ^step)',
+  (p) => ` * pow(${lit(scalar(p, 'gamma'))}, step)`,
+);
+export const CLR_MODIFIED_TRIANGULAR2 = clr(
+  'modified_triangular2',
+  [{ name: 'reset_after', description: 'cycles of halving before the amplitude resets', default: 3, min: 1, integer: true }],
+  'CLR modified triangular2 (halving, reset every K cycles)',
+  (p) => {
+    const c = cycleText(p);
+    const k = lit(scalar(p, 'reset_after'));
+    return ` / pow(2, ${c} - 1 - ${k} * floor((${c} - 1) / ${k}))`;
+  },
+);
