@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerGrammar } from './commands/grammar.js';
+import { registerList } from './commands/list.js';
+import { registerTrace } from './commands/trace.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 
 export interface Io {
@@ -28,6 +30,8 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerCheck(program, io.out);
   registerGrammar(program, io.out);
+  registerList(program, io.out);
+  registerTrace(program, io.out);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,0 +1,72 @@
+/** `autolr list`: what the engine knows — baselines, grammars. */
+import type { Command } from 'commander';
+import { BASELINES } from '../../baselines/registry.js';
+import { baselineRule } from '../../baselines/registry.js';
+import { BUILTIN_GRAMMARS, loadGrammar } from '../../grammar/bnf.js';
+import { describeParams, resolveParams } from '../../baselines/params.js';
+import { renderTable } from '../table.js';
+import { parseChoiceOption } from '../options.js';
+
+const SUBJECTS = ['baselines', 'grammars'] as const;
+
+interface ListOptions {
+  variant?: 'dlr' | 'alr';
+  rules?: boolean;
+  json?: boolean;
+}
+
+export function registerList(program: Command, out: (s: string) => void): void {
+  program
+    .command('list')
+    .description('list what the engine knows: baselines or grammars')
+    .argument('<what>', SUBJECTS.join(' | '), parseChoiceOption('<what>', SUBJECTS))
+    .option('--variant <variant>', 'only dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
+    .option('--rules', 'also print each baseline\'s seed rule text, description and reference')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  autolr list baselines\n  autolr list baselines --variant alr --rules\n  autolr list grammars --json')
+    .action((what: (typeof SUBJECTS)[number], options: ListOptions) => {
+      out(what === 'baselines' ? listBaselines(options) : listGrammars(options));
+    });
+}
+
+function listBaselines(options: ListOptions): string {
+  const chosen = BASELINES.filter((b) => options.variant === undefined || b.variant === options.variant);
+  if (options.json) {
+    return JSON.stringify(
+      chosen.map((b) => ({
+        name: b.name,
+        title: b.title,
+        variant: b.variant,
+        ...(b.variant === 'dlr' ? { granularity: b.granularity, optimizer: b.optimizer } : {}),
+        description: b.description,
+        reference: b.reference,
+        params: Object.fromEntries(b.params.map((p) => [p.name, { default: p.default, description: p.description }])),
+        rule: baselineRule(b).text,
+      })),
+      null,
+      2,
+    );
+  }
+  const rows = chosen.map((b) => [
+    b.name,
+    b.variant === 'dlr' ? `dlr, per ${b.granularity}, on ${b.optimizer}` : 'alr',
+    describeParams(resolveParams(b)) || '-',
+    b.title,
+  ]);
+  const table = renderTable(['name', 'kind', 'parameters (defaults)', 'what'], rows);
+  if (!options.rules) return table;
+  const details = chosen.map((b) => `${b.name}: ${b.description}\n  ${b.reference}\n  ${baselineRule(b).text}`);
+  return `${table}\n\n${details.join('\n\n')}`;
+}
+
+function listGrammars(options: ListOptions): string {
+  const grammars = BUILTIN_GRAMMARS.filter((v) => options.variant === undefined || v === options.variant).map((name) => {
+    const g = loadGrammar(name);
+    return { name, variant: g.variant, maxDepth: g.maxDepth, initDepth: g.initDepth, nonterminals: g.nonterminals.length };
+  });
+  if (options.json) return JSON.stringify(grammars, null, 2);
+  return renderTable(
+    ['name', 'variant', 'max depth', 'init depth', 'nonterminals'],
+    grammars.map((g) => [g.name, g.variant, g.maxDepth, g.initDepth, g.nonterminals]),
+  );
+}
