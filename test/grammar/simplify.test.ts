@@ -11,6 +11,7 @@ import {
   cond,
   exprEquals,
   isRandom,
+  mapChildren,
   noise,
   num,
   rand,
@@ -178,33 +179,16 @@ test('simplified rules print and parse back to the same tree', () => {
 
 /** Swaps operands of commutative operators wherever that cannot reorder two draws, as a seeded coin says. */
 function commute(e: Expr, coin: () => boolean): Expr {
-  switch (e.kind) {
-    case 'const':
-    case 'signal':
-    case 'rand':
-      return e;
-    case 'unary':
-      return un(e.op, commute(e.arg, coin));
-    case 'noise':
-      return noise(commute(e.sigma, coin));
-    case 'choice':
-      return choice(e.options.map((o) => commute(o, coin)));
-    case 'binary': {
-      const l = commute(e.left, coin);
-      const r = commute(e.right, coin);
-      const swappable = (['add', 'mul', 'min', 'max'] as BinaryOp[]).includes(e.op) && !(isRandom(l) && isRandom(r));
-      return swappable && coin() ? bin(e.op, r, l) : bin(e.op, l, r);
-    }
-    case 'cond': {
-      const l = commute(e.left, coin);
-      const r = commute(e.right, coin);
-      const t = commute(e.then, coin);
-      const o = commute(e.otherwise, coin);
-      if (isRandom(l) && isRandom(r)) return cond(e.op, l, r, t, o);
-      const mirrored = { lt: 'gt', gt: 'lt', le: 'ge', ge: 'le', eq: 'eq', ne: 'ne' } as const;
-      return coin() ? cond(mirrored[e.op], r, l, t, o) : cond(e.op, l, r, t, o);
-    }
+  const inner = mapChildren(e, (c) => commute(c, coin));
+  if (inner.kind === 'binary') {
+    const swappable = (['add', 'mul', 'min', 'max'] as BinaryOp[]).includes(inner.op) && !(isRandom(inner.left) && isRandom(inner.right));
+    return swappable && coin() ? bin(inner.op, inner.right, inner.left) : inner;
   }
+  if (inner.kind === 'cond' && !(isRandom(inner.left) && isRandom(inner.right)) && coin()) {
+    const mirrored = { lt: 'gt', gt: 'lt', le: 'ge', ge: 'le', eq: 'eq', ne: 'ne' } as const;
+    return cond(mirrored[inner.op], inner.right, inner.left, inner.then, inner.otherwise);
+  }
+  return inner;
 }
 
 test('structuralKey ignores the order of commuting operands, and such reorderings keep values and draws', () => {
