@@ -19,3 +19,11 @@ export function parseChoiceOption<T extends string>(name: string, choices: reado
     return value as T;
   };
 }
+
+export function parsePositiveNumberOption(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, not "${value}"`);
+    return n;
+  };
+}

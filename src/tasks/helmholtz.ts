@@ -1,0 +1,149 @@
+/**
+ * The 1-D Helmholtz PINN of the DLRS paper (§5.1): ψ'' + k²ψ = 0 on [0, 1],
+ * k = 2πf/c with c = 340 m/s, ψ(0) = ψ1, ψ(1) = ψ2.
+ *
+ * The network N(x) (3 hidden layers of 100 units, sin/cos/sin activations)
+ * enters the Lagaris trial solution ψt = ψ1(1 − x) + ψ2·x + x(1 − x)·N(x),
+ * which meets the boundary values exactly (the paper's printed eq. 8 is
+ * garbled; this is the form it cites). The loss is the mean squared residual
+ * (ψt'' + k²ψt)² over collocation points, with ψt'' by nested autodiff in x.
+ * The analytic solution ψ = ψ1 cos kx + B sin kx, B = (ψ2 − ψ1 cos k)/sin k,
+ * gives the relative L2 error; the score is −log10 of it (2 means 1 %).
+ */
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import type { RandomSource } from '../grammar/semantics.js';
+import { dense, sequential, type Model } from './models.js';
+import { shuffledBatches, type Budget, type Fidelity, type PreparedTask, type Task } from './task.js';
+
+export const SPEED_OF_SOUND = 340;
+
+export interface HelmholtzSetup {
+  readonly frequency: number;
+  readonly psi0: number;
+  readonly psi1: number;
+  /** Minibatch size as a fraction of the collocation points (1 = full batch). */
+  readonly batchFraction: number;
+}
+
+/** Points where the error is measured: a uniform grid (fitness), a denser one (test). */
+const FITNESS_GRID = 201;
+const TEST_GRID = 1001;
+
+export function exactSolution(setup: HelmholtzSetup): (x: number) => number {
+  const k = (2 * Math.PI * setup.frequency) / SPEED_OF_SOUND;
+  const b = (setup.psi1 - setup.psi0 * Math.cos(k)) / Math.sin(k);
+  return (x) => setup.psi0 * Math.cos(k * x) + b * Math.sin(k * x);
+}
+
+function grid(n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => i / (n - 1));
+}
+
+/** −log10 of the relative error, 0 for errors of 100 % or more. */
+export function scoreFromRelativeError(err: number): number {
+  return Number.isFinite(err) && err > 0 ? Math.max(0, -Math.log10(err)) : err === 0 ? 12 : 0;
+}
+
+class PreparedHelmholtz implements PreparedTask {
+  readonly stepsPerEpoch: number;
+  private readonly k2: number;
+  private readonly exact: (x: number) => number;
+
+  constructor(
+    private readonly setup: HelmholtzSetup,
+    private readonly points: Float32Array,
+    private readonly batchSize: number,
+  ) {
+    const k = (2 * Math.PI * setup.frequency) / SPEED_OF_SOUND;
+    this.k2 = k * k;
+    this.exact = exactSolution(setup);
+    this.stepsPerEpoch = Math.ceil(points.length / batchSize);
+  }
+
+  createModel(rng: RandomSource): Model {
+    return sequential('helmholtz', [1], [dense(100, 'sin'), dense(100, 'cos'), dense(100, 'sin'), dense(1)], rng);
+  }
+
+  epochBatches(rng: RandomSource) {
+    return shuffledBatches(this.points.length, this.batchSize, rng);
+  }
+
+  /** ψt(x) for x of shape [n, 1]. */
+  private trial(model: Model, x: tf.Tensor): tf.Tensor {
+    const { psi0, psi1 } = this.setup;
+    const n = model.apply(x, { training: false });
+    const boundary = tf.add(tf.mul(tf.sub(1, x), psi0), tf.mul(x, psi1));
+    return tf.add(boundary, tf.mul(tf.mul(x, tf.sub(1, x)), n));
+  }
+
+  batchLoss(model: Model, batch: { indices: readonly number[] }) {
+    const xs = Float32Array.from(batch.indices, (i) => this.points[i] as number);
+    const x = tf.tensor2d(xs, [xs.length, 1]);
+    const first = (z: tf.Tensor): tf.Tensor => tf.grad((u: tf.Tensor) => tf.sum(this.trial(model, u)))(z);
+    const second = tf.grad((z: tf.Tensor) => tf.sum(first(z)))(x);
+    const residual = tf.add(second, tf.mul(this.trial(model, x), this.k2));
+    return { loss: tf.mean(tf.square(residual)) as tf.Scalar, size: xs.length };
+  }
+
+  /** Relative L2 error of the trial solution on an n-point grid. */
+  relativeError(model: Model, n: number): number {
+    const xs = grid(n);
+    const predicted = tf.tidy(() => this.trial(model, tf.tensor2d(xs, [n, 1])).dataSync());
+    let num = 0;
+    let den = 0;
+    xs.forEach((x, i) => {
+      const e = this.exact(x);
+      num += ((predicted[i] as number) - e) ** 2;
+      den += e * e;
+    });
+    return Math.sqrt(num / den);
+  }
+
+  epochAccuracy(model: Model): number {
+    const err = this.relativeError(model, FITNESS_GRID);
+    return Number.isFinite(err) ? 1 - Math.min(1, err) : 0;
+  }
+
+  fitness(model: Model) {
+    const err = this.relativeError(model, FITNESS_GRID);
+    return { score: scoreFromRelativeError(err), metrics: { relative_error: err } };
+  }
+
+  test(model: Model) {
+    const err = this.relativeError(model, TEST_GRID);
+    return { relative_error: err, score: scoreFromRelativeError(err) };
+  }
+
+  dispose(): void {}
+}
+
+export interface HelmholtzBudgets {
+  readonly cheap: Budget;
+  readonly full: Budget;
+}
+
+export function helmholtzTask(frequency: number, budgets: HelmholtzBudgets = DEFAULT_BUDGETS, batchFraction = 0.25): Task {
+  const setup: HelmholtzSetup = { frequency, psi0: 1, psi1: 0, batchFraction };
+  return {
+    name: `helmholtz-${frequency}`,
+    description: `1-D Helmholtz PINN at ${frequency} Hz (k = ${((2 * Math.PI * frequency) / SPEED_OF_SOUND).toFixed(2)}), ψ(0) = 1, ψ(1) = 0, 3×100 sin/cos/sin network`,
+    kind: 'pinn',
+    budgets,
+    floorScore: 0,
+    scoreDescription: '−log10(relative L2 error) on a 201-point grid (2 = 1 % error)',
+    async prepare(fidelity: Fidelity, options) {
+      const budget = budgets[fidelity];
+      const n = budget.points ?? 1000;
+      // Collocation points are part of the task (same for every candidate), drawn from the split seed.
+      const g = seedrandom(`helmholtz-points:${options.splitSeed ?? 0}`);
+      const points = Float32Array.from({ length: n }, () => g());
+      return new PreparedHelmholtz(setup, points, Math.max(1, Math.round(n * batchFraction)));
+    },
+  };
+}
+
+const DEFAULT_BUDGETS: HelmholtzBudgets = {
+  cheap: { epochs: 60, batchSize: 50, points: 200, summary: '60 epochs × 200 points' },
+  full: { epochs: 300, batchSize: 125, points: 500, summary: '300 epochs × 500 points' },
+};
