@@ -62,7 +62,7 @@ class PreparedHelmholtz implements PreparedTask {
   }
 
   createModel(rng: RandomSource): Model {
-    return sequential('helmholtz', [1], [dense(100, 'sin'), dense(100, 'cos'), dense(100, 'sin'), dense(1)], rng);
+    return sequential('helmholtz', [1], [dense(100, 'sin'), dense(100, 'cos'), dense(100, 'sin'), dense(1)], rng, 'fan-in');
   }
 
   epochBatches(rng: RandomSource) {

@@ -76,10 +76,33 @@ function activate(x: tf.Tensor, a: Activation): tf.Tensor {
 }
 
 /**
- * Builds a sequential network for inputs of `inputShape` (without the batch
- * dimension), drawing initial weights from `rng`. Biases start at zero.
+ * How initial weights are drawn:
+ * - `glorot`: Glorot-uniform kernels, zero biases (Keras' defaults);
+ * - `fan-in`: kernels and biases uniform in ±1/√fan_in (PyTorch's nn.Linear
+ *   default). A PINN on [0, 1] needs it: with one input, Glorot's first layer
+ *   is nearly linear under sin, and oscillating solutions train far slower.
  */
-export function sequential(name: string, inputShape: readonly number[], layers: readonly Layer[], rng: RandomSource): Model {
+export type Initializer = 'glorot' | 'fan-in';
+
+function fanInUniform(rng: RandomSource, n: number, fanIn: number): Float32Array {
+  const limit = 1 / Math.sqrt(fanIn);
+  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * limit);
+}
+
+/**
+ * Builds a sequential network for inputs of `inputShape` (without the batch
+ * dimension), drawing initial weights from `rng`.
+ */
+export function sequential(
+  name: string,
+  inputShape: readonly number[],
+  layers: readonly Layer[],
+  rng: RandomSource,
+  init: Initializer = 'glorot',
+): Model {
+  const kernelValues = (shape: number[], fanIn: number, fanOut: number): Float32Array =>
+    init === 'glorot' ? glorotUniform(rng, shape, fanIn, fanOut) : fanInUniform(rng, shape.reduce((a, b) => a * b, 1), fanIn);
+  const biasValues = (n: number, fanIn: number): Float32Array => (init === 'glorot' ? new Float32Array(n) : fanInUniform(rng, n, fanIn));
   const id = ++instances;
   const params: Parameter[] = [];
   const variable = (key: string, shape: number[], values: Float32Array): tf.Variable => {
@@ -100,8 +123,8 @@ export function sequential(name: string, inputShape: readonly number[], layers: 
       case 'dense': {
         const fanIn = shape.reduce((a, b) => a * b, 1);
         if (shape.length !== 1) throw new Error(`${name}: dense layer ${i} needs a flat input; add flatten() before it`);
-        const w = variable(`${key}/kernel`, [fanIn, layer.units], glorotUniform(rng, [fanIn, layer.units], fanIn, layer.units));
-        const b = variable(`${key}/bias`, [layer.units], new Float32Array(layer.units));
+        const w = variable(`${key}/kernel`, [fanIn, layer.units], kernelValues([fanIn, layer.units], fanIn, layer.units));
+        const b = variable(`${key}/bias`, [layer.units], biasValues(layer.units, fanIn));
         steps.push((x) => activate(tf.add(tf.matMul(x, w), b), layer.activation));
         shape = [layer.units];
         break;
@@ -110,8 +133,8 @@ export function sequential(name: string, inputShape: readonly number[], layers: 
         const [h, w0, c] = shape as [number, number, number];
         const k = layer.size;
         const kernelShape = [k, k, c, layer.filters];
-        const kernel = variable(`${key}/kernel`, kernelShape, glorotUniform(rng, kernelShape, k * k * c, k * k * layer.filters));
-        const bias = variable(`${key}/bias`, [layer.filters], new Float32Array(layer.filters));
+        const kernel = variable(`${key}/kernel`, kernelShape, kernelValues(kernelShape, k * k * c, k * k * layer.filters));
+        const bias = variable(`${key}/bias`, [layer.filters], biasValues(layer.filters, k * k * c));
         steps.push((x) => activate(tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, layer.padding), bias), layer.activation));
         shape = layer.padding === 'same' ? [h, w0, layer.filters] : [h - k + 1, w0 - k + 1, layer.filters];
         break;

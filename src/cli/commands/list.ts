@@ -5,9 +5,10 @@ import { baselineRule } from '../../baselines/registry.js';
 import { BUILTIN_GRAMMARS, loadGrammar } from '../../grammar/bnf.js';
 import { describeParams, resolveParams } from '../../baselines/params.js';
 import { renderTable } from '../table.js';
+import { TASKS } from '../../tasks/registry.js';
 import { parseChoiceOption } from '../options.js';
 
-const SUBJECTS = ['baselines', 'grammars'] as const;
+const SUBJECTS = ['baselines', 'grammars', 'tasks'] as const;
 
 interface ListOptions {
   variant?: 'dlr' | 'alr';
@@ -18,14 +19,14 @@ interface ListOptions {
 export function registerList(program: Command, out: (s: string) => void): void {
   program
     .command('list')
-    .description('list what the engine knows: baselines or grammars')
+    .description('list what the engine knows: baselines, grammars or tasks')
     .argument('<what>', SUBJECTS.join(' | '), parseChoiceOption('<what>', SUBJECTS))
     .option('--variant <variant>', 'only dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
     .option('--rules', 'also print each baseline\'s seed rule text, description and reference')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  autolr list baselines\n  autolr list baselines --variant alr --rules\n  autolr list grammars --json')
+    .addHelpText('after', '\nExamples:\n  autolr list baselines\n  autolr list baselines --variant alr --rules\n  autolr list grammars --json\n  autolr list tasks')
     .action((what: (typeof SUBJECTS)[number], options: ListOptions) => {
-      out(what === 'baselines' ? listBaselines(options) : listGrammars(options));
+      out(what === 'baselines' ? listBaselines(options) : what === 'grammars' ? listGrammars(options) : listTasks(options));
     });
 }
 
@@ -68,5 +69,19 @@ function listGrammars(options: ListOptions): string {
   return renderTable(
     ['name', 'variant', 'max depth', 'init depth', 'nonterminals'],
     grammars.map((g) => [g.name, g.variant, g.maxDepth, g.initDepth, g.nonterminals]),
+  );
+}
+
+function listTasks(options: ListOptions): string {
+  if (options.json) {
+    return JSON.stringify(
+      TASKS.map((t) => ({ name: t.name, kind: t.kind, description: t.description, score: t.scoreDescription, budgets: t.budgets })),
+      null,
+      2,
+    );
+  }
+  return renderTable(
+    ['name', 'kind', 'cheap', 'full', 'what'],
+    TASKS.map((t) => [t.name, t.kind, t.budgets.cheap.summary, t.budgets.full.summary, t.description]),
   );
 }
