@@ -14,6 +14,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { installWasmKernels } from './kernels/index.js';
 
+/** An explicitly chosen backend that cannot be loaded here: the user's choice to change, not an internal failure. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
 export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
@@ -98,7 +106,7 @@ export async function resolveBackend(choice: BackendChoice, load: PackageLoader 
     try {
       await tryRung(rung, load);
     } catch (e) {
-      throw new Error(`backend '${choice}' is not available: ${reasonOf(e)}. Install it with: ${INSTALL_HINT[choice]}`, {
+      throw new BackendUnavailableError(`backend '${choice}' is not available: ${reasonOf(e)}. Install it with: ${INSTALL_HINT[choice]}`, {
         cause: e,
       });
     }

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { Variant } from '../../grammar/ast.js';
-import { initBackend, type BackendChoice } from '../../evaluator/backend.js';
-import { DEFAULT_LR0, } from '../../evaluator/optimizers.js';
+import { BackendUnavailableError, initBackend, type BackendChoice, type BackendInfo } from '../../evaluator/backend.js';
+import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
 import { driverFor, train, type TrainResult } from '../../evaluator/train.js';
 import type { BaseOptimizer } from '../../baselines/types.js';
 import { DatasetError } from '../../tasks/datasets/index.js';
@@ -64,7 +64,7 @@ export function registerEval(program: Command, out: (s: string) => void): void {
     .action(async (options: EvalOptions) => {
       const arg = resolveRule(options);
       const task = lookupTask(options.task);
-      const backend = await initBackend(options.backend);
+      const backend = await startBackend(options.backend);
       const optimizer = options.optimizer ?? (arg.baseline?.entry.variant === 'dlr' ? arg.baseline.entry.optimizer : 'adam');
       let result: TrainResult;
       try {
@@ -93,6 +93,15 @@ function resolveRule(options: EvalOptions): RuleArgument {
     } catch {
       throw dlrError;
     }
+  }
+}
+
+export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
+  try {
+    return await initBackend(choice);
+  } catch (err) {
+    if (err instanceof BackendUnavailableError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
