@@ -24,6 +24,13 @@ export interface HelmholtzSetup {
   readonly psi1: number;
   /** Minibatch size as a fraction of the collocation points (1 = full batch). */
   readonly batchFraction: number;
+  /**
+   * Passes over the collocation points per epoch. With full batches, an epoch
+   * of several passes is a run of steps on the same data, so the first and
+   * last minibatch losses DLRS compares measure progress, not which points a
+   * minibatch drew.
+   */
+  readonly passesPerEpoch: number;
 }
 
 /** Points where the error is measured: a uniform grid (fitness), a denser one (test). */
@@ -58,7 +65,7 @@ class PreparedHelmholtz implements PreparedTask {
     const k = (2 * Math.PI * setup.frequency) / SPEED_OF_SOUND;
     this.k2 = k * k;
     this.exact = exactSolution(setup);
-    this.stepsPerEpoch = Math.ceil(points.length / batchSize);
+    this.stepsPerEpoch = Math.ceil(points.length / batchSize) * setup.passesPerEpoch;
   }
 
   createModel(rng: RandomSource): Model {
@@ -66,7 +73,9 @@ class PreparedHelmholtz implements PreparedTask {
   }
 
   epochBatches(rng: RandomSource) {
-    return shuffledBatches(this.points.length, this.batchSize, rng);
+    const batches = [];
+    for (let pass = 0; pass < this.setup.passesPerEpoch; pass++) batches.push(...shuffledBatches(this.points.length, this.batchSize, rng));
+    return batches;
   }
 
   /** ψt(x) for x of shape [n, 1]. */
@@ -123,8 +132,16 @@ export interface HelmholtzBudgets {
   readonly full: Budget;
 }
 
-export function helmholtzTask(frequency: number, budgets: HelmholtzBudgets = DEFAULT_BUDGETS, batchFraction = 0.25): Task {
-  const setup: HelmholtzSetup = { frequency, psi0: 1, psi1: 0, batchFraction };
+export interface HelmholtzOptions {
+  readonly budgets?: HelmholtzBudgets;
+  readonly batchFraction?: number;
+  readonly passesPerEpoch?: number;
+}
+
+export function helmholtzTask(frequency: number, options: HelmholtzOptions = {}): Task {
+  const budgets = options.budgets ?? DEFAULT_BUDGETS;
+  const batchFraction = options.batchFraction ?? 1;
+  const setup: HelmholtzSetup = { frequency, psi0: 1, psi1: 0, batchFraction, passesPerEpoch: options.passesPerEpoch ?? 10 };
   return {
     name: `helmholtz-${frequency}`,
     description: `1-D Helmholtz PINN at ${frequency} Hz (k = ${((2 * Math.PI * frequency) / SPEED_OF_SOUND).toFixed(2)}), ψ(0) = 1, ψ(1) = 0, 3×100 sin/cos/sin network`,

@@ -104,7 +104,7 @@ test('adaptive rules are the optimizer: Adam as rule text trains; a zero update 
 
 test('the PINN trains through nested gradients and scores by the relative error', async () => {
   const budget = { epochs: 6, batchSize: 20, points: 40, summary: 'test' };
-  const task = helmholtzTask(250, { cheap: budget, full: budget }, 0.5);
+  const task = helmholtzTask(250, { budgets: { cheap: budget, full: budget }, batchFraction: 0.5, passesPerEpoch: 1 });
   const r = await train(dlr('epoch: lr0', 'adam'), task, { lr0: 0.01 });
   assert.equal(r.steps, 12);
   assert.ok((r.curves.loss[5] as number) < (r.curves.loss[0] as number), `loss did not fall: ${r.curves.loss}`);
