@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerEval } from './commands/eval.js';
+import { registerEvolve } from './commands/evolve.js';
 import { registerGrammar } from './commands/grammar.js';
 import { registerList } from './commands/list.js';
 import { registerTrace } from './commands/trace.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerCheck(program, io.out);
   registerEval(program, io.out);
+  registerEvolve(program, io.out, io.err);
   registerGrammar(program, io.out);
   registerList(program, io.out);
   registerTrace(program, io.out);

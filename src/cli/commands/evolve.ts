@@ -1,0 +1,167 @@
+/**
+ * `autolr evolve`: runs (or resumes) an evolution campaign into runs/<name>/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { EvaluatorPool } from '../../evaluator/pool.js';
+import { CampaignError, runCampaign, type CampaignSummary } from '../../evolution/campaign.js';
+import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
+import { GrammarError } from '../../grammar/bnf.js';
+import { BaselineError } from '../../baselines/types.js';
+import { getTask, UnknownTaskError } from '../../tasks/registry.js';
+import { UsageError } from '../errors.js';
+import { parseChoiceOption, parseIntegerOption } from '../options.js';
+import { renderTable } from '../table.js';
+import { BACKEND_CHOICES, startBackend } from './eval.js';
+
+interface EvolveOptions {
+  task?: string;
+  variant?: string;
+  population?: number;
+  generations?: number;
+  seed?: number;
+  workers?: number;
+  name?: string;
+  config?: string;
+  resume?: string;
+  runs: string;
+  seeds?: string;
+  optimizer?: string;
+  backend?: string;
+  multiFidelity?: boolean;
+  cache?: boolean;
+  dataDir?: string;
+  json?: boolean;
+}
+
+export function registerEvolve(program: Command, out: (s: string) => void, err: (s: string) => void): void {
+  program
+    .command('evolve')
+    .description('run an evolution campaign (or resume one) and write it to runs/<name>/')
+    .option('--task <tasks>', 'task, or several separated by commas (see "autolr list tasks")')
+    .option('--variant <variant>', 'dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
+    .option('--population <n>', 'population size', parseIntegerOption('--population', 2, 10_000))
+    .option('--generations <n>', 'generations', parseIntegerOption('--generations', 1, 100_000))
+    .option('--seed <n>', 'campaign seed', parseIntegerOption('--seed', 0, 2 ** 31 - 1))
+    .option('--workers <n>', 'worker threads (0: evaluate in this thread); default 2', parseIntegerOption('--workers', 0, 256))
+    .option('--name <name>', 'campaign folder name under the runs folder')
+    .option('--seeds <list>', 'baselines to seed: all, none, or names separated by commas')
+    .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', ['sgd', 'momentum', 'adam'] as const))
+    .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES))
+    .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
+    .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
+    .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
+    .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
+    .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
+    .option('--runs <dir>', 'folder holding campaign folders', 'runs')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  autolr evolve --task mnist-mlp --variant dlr',
+        '  autolr evolve --task helmholtz-250,helmholtz-500 --variant dlr --population 12 --generations 5 --name pinn-a',
+        '  autolr evolve --task mnist-mlp --variant alr --seeds adam,rmsprop,ades --workers 2 --seed 7',
+        '  autolr evolve --config campaign.json',
+        '  autolr evolve --resume runs/pinn-a',
+      ].join('\n'),
+    )
+    .action(async (options: EvolveOptions) => {
+      const { config, runsDir, resume } = buildConfig(options);
+      for (const t of config.tasks) {
+        try {
+          getTask(t);
+        } catch (e) {
+          if (e instanceof UnknownTaskError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
+      await startBackend(config.backend);
+      const pool = await EvaluatorPool.create({ workers: config.workers, backend: config.backend, timeLimitMs: config.timeLimit * 1000 });
+      let summary: CampaignSummary;
+      try {
+        err(`campaign ${config.name}: ${config.variant} rules on ${config.tasks.join(' + ')}, population ${config.population}, ${config.generations} generations, ${config.workers} worker(s)`);
+        summary = await runCampaign(config, { runsDir, resume, evaluator: pool, log: err });
+      } catch (e) {
+        if (e instanceof CampaignError || e instanceof ConfigError || e instanceof GrammarError || e instanceof BaselineError) {
+          throw new UsageError(e.message);
+        }
+        if (e instanceof Error && /baseline|cannot seed|cannot be derived/.test(e.message)) throw new UsageError(e.message);
+        throw e;
+      } finally {
+        await pool.close();
+      }
+      out(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    });
+}
+
+function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir: string; resume: boolean } {
+  if (options.resume) {
+    const dir = resolve(options.resume);
+    const file = `${dir}/config.json`;
+    if (!existsSync(file)) throw new UsageError(`${options.resume} is not a campaign folder (no config.json)`);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    // Resuming keeps the campaign's own settings; only how it runs may change.
+    const overrides: Record<string, unknown> = {};
+    if (options.workers !== undefined) overrides.workers = options.workers;
+    if (options.backend !== undefined) overrides.backend = options.backend;
+    return { config: safeResolve({ ...saved, ...overrides, name: basename(dir) }), runsDir: dirname(dir), resume: true };
+  }
+  let fromFile: Record<string, unknown> = {};
+  if (options.config) {
+    try {
+      fromFile = JSON.parse(readFileSync(options.config, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`cannot read the config file ${options.config}: ${(e as Error).message}`);
+    }
+  }
+  const flags: Record<string, unknown> = {};
+  if (options.task !== undefined) flags.tasks = options.task;
+  if (options.variant !== undefined) flags.variant = options.variant;
+  if (options.population !== undefined) flags.population = options.population;
+  if (options.generations !== undefined) flags.generations = options.generations;
+  if (options.seed !== undefined) flags.seed = options.seed;
+  if (options.workers !== undefined) flags.workers = options.workers;
+  if (options.name !== undefined) flags.name = options.name;
+  if (options.seeds !== undefined) flags.seeds = options.seeds;
+  if (options.optimizer !== undefined) flags.optimizer = options.optimizer;
+  if (options.backend !== undefined) flags.backend = options.backend;
+  if (options.multiFidelity === false) flags.multiFidelity = false;
+  if (options.cache === false) flags.cache = false;
+  if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
+  const merged = { ...fromFile, ...flags };
+  if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');
+  return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false };
+}
+
+function safeResolve(raw: Record<string, unknown>): CampaignConfig {
+  try {
+    return resolveConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`config: ${e.message}`);
+    throw e;
+  }
+}
+
+function formatSummary(s: CampaignSummary): string {
+  const rows = s.hallOfFame.map((h, i) => [
+    i + 1,
+    h.id,
+    h.combined.toFixed(4),
+    h.test ? Object.entries(h.test).map(([t, v]) => `${t} ${v.metric} ${v.mean.toFixed(4)} ± ${v.sd.toFixed(4)}`).join('; ') : '-',
+    h.lineage.join(', ') || '(random)',
+    h.simplified,
+  ]);
+  const lines = [
+    `campaign folder: ${s.dir}`,
+    `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s`,
+    '',
+    renderTable(['rank', 'id', 'score', 'test (fresh seeds)', 'from', 'rule'], rows),
+  ];
+  if (s.bestBaseline) {
+    lines.push('', `best baseline: ${s.bestBaseline.lineage.join(', ')} scored ${s.bestBaseline.combined.toFixed(4)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,192 @@
+/**
+ * Campaign configuration: defaults, validation with messages that name the
+ * field, and the resolved form saved in the campaign folder. A config file is
+ * the same JSON object; command-line flags override its fields.
+ */
+import type { Variant } from '../grammar/ast.js';
+import type { BaseOptimizer } from '../baselines/types.js';
+import type { BackendChoice } from '../evaluator/backend.js';
+
+export interface CampaignConfig {
+  /** Folder name under runs/. */
+  readonly name: string;
+  readonly variant: Variant;
+  /** Built-in grammar name or .bnf path; default: the variant's. */
+  readonly grammar: string;
+  /** One or more tasks; several combine into one fitness (see fitness.ts). */
+  readonly tasks: readonly string[];
+  /** Base optimizer schedules drive. */
+  readonly optimizer: BaseOptimizer;
+  readonly lr0?: number;
+  readonly population: number;
+  readonly generations: number;
+  readonly seed: number;
+  /** Baselines seeded into the first population: 'all' of the variant, or names. */
+  readonly seeds: 'all' | readonly string[];
+  /** Baseline whose score normalises each task's score when there are several tasks. */
+  readonly reference: string;
+  readonly mode: 'generational' | 'regularized';
+  readonly elites: number;
+  readonly tournamentSize: number;
+  readonly crossoverProbability: number;
+  readonly mutationRate: number;
+  readonly constantMutationProbability: number;
+  readonly constantSigma: number;
+  /** Cheap first, full only above the hurdle; false runs every candidate at full fidelity. */
+  readonly multiFidelity: boolean;
+  /** Quantile of the previous generation's cheap scores a candidate must reach to run at full fidelity. */
+  readonly hurdleQuantile: number;
+  readonly cache: boolean;
+  /** Worker threads; 0 evaluates in the main thread. */
+  readonly workers: number;
+  readonly backend: BackendChoice;
+  /** Wall-time limit of one evaluation, in seconds. */
+  readonly timeLimit: number;
+  readonly splitSeed: number;
+  readonly dataDir?: string;
+  /** Size of the hall of fame. */
+  readonly hallOfFame: number;
+  /** Fresh seeds the hall of fame is re-scored with on the test split at the end. */
+  readonly finalSeeds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | 'tasks'> {
+  return {
+    variant,
+    grammar: variant,
+    optimizer: 'adam',
+    population: 16,
+    generations: 6,
+    seed: 0,
+    seeds: 'all',
+    reference: variant === 'dlr' ? 'constant' : 'adam',
+    mode: 'generational',
+    elites: 2,
+    tournamentSize: 3,
+    crossoverProbability: 0.7,
+    mutationRate: 0.1,
+    constantMutationProbability: 0.3,
+    constantSigma: 0.3,
+    multiFidelity: true,
+    hurdleQuantile: 0.75,
+    cache: true,
+    workers: 2,
+    backend: 'auto',
+    timeLimit: 600,
+    splitSeed: 0,
+    hallOfFame: 10,
+    finalSeeds: 3,
+  };
+}
+
+const KNOWN_FIELDS = new Set<string>([
+  'name', 'variant', 'grammar', 'tasks', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
+  'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'constantMutationProbability', 'constantSigma',
+  'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
+]);
+
+type Raw = Readonly<Record<string, unknown>>;
+
+function integer(raw: Raw, field: string, min: number, max: number, fallback: number): number {
+  const v = raw[field] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`"${field}" must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function number(raw: Raw, field: string, min: number, max: number, fallback: number, exclusiveMin = false): number {
+  const v = raw[field] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v > max || (exclusiveMin ? v <= min : v < min)) {
+    throw new ConfigError(`"${field}" must be a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'and at most' : 'to'} ${max}, not ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(raw: Raw, field: string, choices: readonly T[], fallback: T): T {
+  const v = raw[field] ?? fallback;
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
+    throw new ConfigError(`"${field}" must be one of ${choices.join(', ')}, not ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+function bool(raw: Raw, field: string, fallback: boolean): boolean {
+  const v = raw[field] ?? fallback;
+  if (typeof v !== 'boolean') throw new ConfigError(`"${field}" must be true or false, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+function text(raw: Raw, field: string, fallback?: string): string | undefined {
+  const v = raw[field] ?? fallback;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`"${field}" must be a non-empty string, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Validates a raw config (file contents merged with flags) and fills the defaults. */
+export function resolveConfig(raw: Raw): CampaignConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('a campaign config must be a JSON object');
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_FIELDS.has(key)) throw new ConfigError(`unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
+  }
+  const variant = oneOf(raw, 'variant', ['dlr', 'alr'] as const, 'dlr');
+  const d = defaultConfig(variant);
+  const tasksRaw = raw.tasks;
+  const tasks = typeof tasksRaw === 'string' ? tasksRaw.split(',').map((t) => t.trim()) : tasksRaw;
+  if (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => typeof t !== 'string' || t === '')) {
+    throw new ConfigError('"tasks" must name at least one task (e.g. "mnist-mlp", or several: ["helmholtz-250", "helmholtz-500"])');
+  }
+  const seedsRaw = raw.seeds ?? d.seeds;
+  let seeds: 'all' | string[];
+  if (seedsRaw === 'all') seeds = 'all';
+  else if (seedsRaw === 'none') seeds = [];
+  else if (typeof seedsRaw === 'string') seeds = seedsRaw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  else if (Array.isArray(seedsRaw) && seedsRaw.every((s) => typeof s === 'string')) seeds = [...(seedsRaw as string[])];
+  else throw new ConfigError('"seeds" must be "all", "none", or a list of baseline names');
+  const population = integer(raw, 'population', 2, 10_000, d.population);
+  const name = text(raw, 'name', `${variant}-${(tasks as string[]).join('+')}-s${integer(raw, 'seed', 0, 2 ** 31 - 1, d.seed)}`) as string;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
+    throw new ConfigError(`"name" must be a plain folder name (letters, digits, . _ + -), not ${JSON.stringify(name)}`);
+  }
+  const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
+  const dataDir = text(raw, 'dataDir');
+  const config: CampaignConfig = {
+    name,
+    variant,
+    grammar: text(raw, 'grammar', d.grammar) as string,
+    tasks: tasks as string[],
+    optimizer: oneOf(raw, 'optimizer', ['sgd', 'momentum', 'adam'] as const, d.optimizer),
+    ...(lr0 !== undefined ? { lr0 } : {}),
+    population,
+    generations: integer(raw, 'generations', 1, 100_000, d.generations),
+    seed: integer(raw, 'seed', 0, 2 ** 31 - 1, d.seed),
+    seeds,
+    reference: text(raw, 'reference', d.reference) as string,
+    mode: oneOf(raw, 'mode', ['generational', 'regularized'] as const, d.mode),
+    elites: integer(raw, 'elites', 0, population - 1, Math.min(d.elites, population - 1)),
+    tournamentSize: integer(raw, 'tournamentSize', 1, population, Math.min(d.tournamentSize, population)),
+    crossoverProbability: number(raw, 'crossoverProbability', 0, 1, d.crossoverProbability),
+    mutationRate: number(raw, 'mutationRate', 0, 1, d.mutationRate),
+    constantMutationProbability: number(raw, 'constantMutationProbability', 0, 1, d.constantMutationProbability),
+    constantSigma: number(raw, 'constantSigma', 0, 10, d.constantSigma),
+    multiFidelity: bool(raw, 'multiFidelity', d.multiFidelity),
+    hurdleQuantile: number(raw, 'hurdleQuantile', 0, 1, d.hurdleQuantile),
+    cache: bool(raw, 'cache', d.cache),
+    workers: integer(raw, 'workers', 0, 256, d.workers),
+    backend: oneOf(raw, 'backend', ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const, d.backend),
+    timeLimit: number(raw, 'timeLimit', 0, 86_400, d.timeLimit, true),
+    splitSeed: integer(raw, 'splitSeed', 0, 2 ** 31 - 1, d.splitSeed),
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    hallOfFame: integer(raw, 'hallOfFame', 1, 1000, d.hallOfFame),
+    finalSeeds: integer(raw, 'finalSeeds', 0, 100, d.finalSeeds),
+  };
+  return config;
+}
