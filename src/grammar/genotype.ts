@@ -14,7 +14,7 @@
  * indirect recursion alike. A codon that names a production not allowed where
  * it is read (after crossover or mutation) is repaired to
  * `allowed[codon mod |allowed|]`; a gene that runs out is extended with random
- * choices. The mapping returns the repaired genotype holding exactly the
+ * choices, whose subtrees are kept within %init-depth levels. The mapping returns the repaired genotype holding exactly the
  * codons it used, so genotype and rule always agree.
  */
 import type { Rule } from './ast.js';
@@ -100,22 +100,36 @@ export function mapGenotype(g: Grammar, genotype: Genotype, options: MapOptions 
   let expansions = 0;
   let deepest = 0;
 
-  const nextCodon = (nt: string, allowed: number[]): number => {
+  /**
+   * The next production of `nt` at depth `d` under the depth `limit` in force.
+   * A codon drawn to extend a gene that ran out starts a random subtree, which
+   * must stay as small as a fresh individual's: it and everything below it get
+   * the limit d + initDepth − 1 (inherited, so it cannot creep down the tree).
+   * Without it, extensions grew uniform random subtrees all the way to
+   * %max-depth — thousands of nodes.
+   */
+  const nextCodon = (nt: string, d: number, limit: number): { codon: number; limit: number } => {
     const pos = read.get(nt) ?? { codon: 0, real: 0 };
     read.set(nt, pos);
     const source = genotype[nt]?.codons;
     let codon: number;
+    let next = limit;
     if (source !== undefined && pos.codon < source.length) {
+      const allowed = allowedProductions(g, nt, d, limit);
+      if (allowed.length === 0) throw new MappingError(`<${nt}> cannot be finished within depth ${limit}`);
       codon = source[pos.codon] as number;
       if (!allowed.includes(codon)) codon = allowed[((codon % allowed.length) + allowed.length) % allowed.length] as number;
     } else if (options.rng) {
+      next = Math.max(Math.min(limit, d + g.initDepth - 1), d - 1 + (g.minDepth.get(nt) as number));
+      const allowed = allowedProductions(g, nt, d, next);
+      if (allowed.length === 0) throw new MappingError(`<${nt}> cannot be finished within depth ${limit}`);
       codon = allowed[randomIndex(options.rng, allowed.length)] as number;
     } else {
       throw new MappingError(`the genotype has too few codons for <${nt}> and no random stream was given to extend it`);
     }
     pos.codon++;
     gene(nt).codons.push(codon);
-    return codon;
+    return { codon, limit: next };
   };
 
   const nextReal = (nt: string, slot: Extract<GrammarSymbol, { kind: 'real' }>): number => {
@@ -139,20 +153,19 @@ export function mapGenotype(g: Grammar, genotype: Genotype, options: MapOptions 
     return gn;
   };
 
-  const expand = (nt: string, d: number): void => {
+  const expand = (nt: string, d: number, limit: number): void => {
     if (++expansions > maxExpansions) throw new MappingError(`the derivation needs more than ${maxExpansions} expansions`);
     if (d > deepest) deepest = d;
-    const allowed = allowedProductions(g, nt, d, maxDepth);
-    if (allowed.length === 0) throw new MappingError(`<${nt}> cannot be finished within depth ${maxDepth}`);
-    const production = (g.productions.get(nt) as readonly { symbols: readonly GrammarSymbol[] }[])[nextCodon(nt, allowed)];
+    const chosen = nextCodon(nt, d, limit);
+    const production = (g.productions.get(nt) as readonly { symbols: readonly GrammarSymbol[] }[])[chosen.codon];
     for (const symbol of production?.symbols ?? []) {
       if (symbol.kind === 'text') parts.push(symbol.text);
       else if (symbol.kind === 'real') parts.push(realText(nextReal(nt, symbol)));
-      else expand(symbol.name, d + 1);
+      else expand(symbol.name, d + 1, chosen.limit);
     }
   };
 
-  expand(g.start, 1);
+  expand(g.start, 1, maxDepth);
   const text = parts.join('');
   let rule: Rule;
   try {

@@ -46,10 +46,12 @@ describe('with the real worker', () => {
   after(() => pool.close());
 
   test('a job gives the same result in a worker as in this thread', async () => {
-    const [inWorker, other] = await Promise.all([pool.evaluate(JOB), pool.evaluate({ ...JOB, seed: 4 })]);
-    const here = await runJob(JOB, 'wasm');
-    assert.deepEqual(timeless(inWorker), timeless(here));
-    assert.notDeepEqual(timeless(other), timeless(here));
+    // The step rule with an acceptance clause fills the optional parts of a result (lrSteps, acceptance counts).
+    const stepJob: EvalJob = { ...JOB, ruleText: 'step: lr0 * pow(0.99, step); accept: 0.9', optimizer: 'momentum', seed: 4 };
+    const [inWorker, stepInWorker] = await Promise.all([pool.evaluate(JOB), pool.evaluate(stepJob)]);
+    assert.deepEqual(timeless(inWorker), timeless(await runJob(JOB, 'wasm')));
+    assert.deepEqual(timeless(stepInWorker), timeless(await runJob(stepJob, 'wasm')));
+    assert.ok(stepInWorker.ok && stepInWorker.result.lrSteps !== undefined && stepInWorker.result.curves.acceptance !== undefined);
     assert.ok(inWorker.ok && inWorker.workerMs > 0 && inWorker.result.backend === 'wasm');
   });
 
@@ -148,6 +150,12 @@ test('workers: 0 runs jobs in this thread with the same results', async () => {
   assert.deepEqual(timeless(await pool.evaluate(JOB)), timeless(await runJob(JOB, 'wasm')));
   assert.equal(failure(await pool.evaluate({ ...JOB, ruleText: 'epoch: (' })).reason, 'invalid-rule');
   await pool.close();
+  // A run in this thread cannot be stopped from outside: the pool's limit becomes the trainer's, checked between steps.
+  const hurried = await EvaluatorPool.create({ workers: 0, backend: 'wasm', timeLimitMs: 1 });
+  assert.equal(failure(await hurried.evaluate(JOB)).reason, 'timeout');
+  assert.equal((await hurried.evaluate({ ...JOB, timeLimitMs: 0.5 })).ok, true, 'a stop at the job\'s own limit is a result');
+  assert.deepEqual(hurried.stats, { completed: 1, crashed: 0, timedOut: 1, replaced: 0 });
+  await hurried.close();
 });
 
 test('a process that closes its pool exits by itself', async () => {

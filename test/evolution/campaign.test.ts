@@ -1,0 +1,149 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EvaluatorPool } from '../../src/evaluator/pool.js';
+import { initBackend } from '../../src/evaluator/backend.js';
+import { runCampaign, type CampaignSummary } from '../../src/evolution/campaign.js';
+import { resolveConfig, type CampaignConfig } from '../../src/evolution/config.js';
+
+let pool: EvaluatorPool;
+const runs = mkdtempSync(join(tmpdir(), 'autolr-campaign-'));
+
+before(async () => {
+  await initBackend('wasm');
+  pool = await EvaluatorPool.create({ workers: 0, backend: 'wasm', timeLimitMs: 120_000 });
+});
+after(async () => {
+  await pool.close();
+});
+
+function config(name: string, extra: Record<string, unknown> = {}): CampaignConfig {
+  return resolveConfig({
+    name,
+    tasks: ['synthetic'],
+    variant: 'dlr',
+    population: 6,
+    generations: 3,
+    seeds: ['constant', 'dlrs', 'sgd_sa'],
+    workers: 0,
+    backend: 'wasm',
+    finalSeeds: 2,
+    hallOfFame: 4,
+    ...extra,
+  });
+}
+
+/** The parts of a hall of fame that must not depend on how the campaign was run (timings excluded). */
+function comparable(s: CampaignSummary | { hallOfFame: CampaignSummary['hallOfFame'] }): unknown {
+  return s.hallOfFame.map((h) => ({ id: h.id, text: h.text, combined: h.combined, scores: h.scores, lineage: h.lineage, test: h.test }));
+}
+
+function hofOf(dir: string): { hallOfFame: CampaignSummary['hallOfFame'] } {
+  return JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: CampaignSummary['hallOfFame'] };
+}
+
+let reference: CampaignSummary;
+
+test('a campaign writes its folder: config, one event line per evaluation and per generation, checkpoints, hall of fame', async () => {
+  reference = await runCampaign(config('ref'), { runsDir: runs, evaluator: pool });
+  const dir = join(runs, 'ref');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).name, 'ref');
+  const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const generations = events.filter((e) => e.type === 'generation');
+  const evaluations = events.filter((e) => e.type === 'evaluation');
+  assert.equal(generations.length, 3);
+  assert.equal(evaluations.length, 6 + 4 + 4, 'the first generation is the whole population, later ones the non-elite offspring');
+  for (const e of evaluations) {
+    assert.ok(typeof e.rule === 'string' && e.genotype && e.origin && e.cheap, 'each evaluation records its rule, genotype, origin and scores');
+  }
+  // Seeds always reach full fidelity; others only at or above the hurdle.
+  for (const e of evaluations) {
+    const g = generations.find((x) => x.generation === e.generation) as { hurdle: number };
+    const seeded = (e.origin as { kind: string }).kind === 'seed';
+    if (e.level === 'full' && !seeded) assert.ok((e.cheap as { synthetic: { score: number } }).synthetic.score >= g.hurdle);
+    if (seeded) assert.equal(e.level, 'full');
+  }
+  assert.ok(readdirSync(join(dir, 'checkpoints')).length <= 3);
+  const hof = hofOf(dir);
+  assert.ok(hof.hallOfFame.length > 0 && hof.hallOfFame.length <= 4);
+  for (const h of hof.hallOfFame) assert.equal(h.test?.synthetic?.values.length, 2, 'final re-scoring uses the fresh seeds');
+  assert.ok(reference.bestBaseline, 'the best seeded baseline is kept for comparison');
+});
+
+test('the same seed gives the same campaign; the cache never changes its results', async () => {
+  const again = await runCampaign(config('again'), { runsDir: runs, evaluator: pool });
+  assert.deepEqual(comparable(again), comparable(reference));
+  const uncached = await runCampaign(config('uncached', { cache: false }), { runsDir: runs, evaluator: pool });
+  assert.deepEqual(comparable(uncached), comparable(reference));
+  assert.ok(reference.counters.evaluations <= uncached.counters.evaluations);
+});
+
+test('a campaign stopped after a checkpoint resumes to the same hall of fame, and a corrupt checkpoint falls back to the one before', async () => {
+  await assert.rejects(
+    runCampaign(config('interrupted'), {
+      runsDir: runs,
+      evaluator: pool,
+      afterCheckpoint: (g) => {
+        if (g === 1) throw new Error('simulated crash');
+      },
+    }),
+    /simulated crash/,
+  );
+  const dir = join(runs, 'interrupted');
+  // Damage the newest checkpoint: resuming must notice and use generation 0's.
+  const newest = readdirSync(join(dir, 'checkpoints')).sort().pop() as string;
+  const path = join(dir, 'checkpoints', newest);
+  writeFileSync(path, readFileSync(path, 'utf8').slice(0, 200));
+  const lines: string[] = [];
+  const resumed = await runCampaign(config('interrupted'), { runsDir: runs, evaluator: pool, resume: true, log: (l) => lines.push(l) });
+  assert.ok(lines.some((l) => /is unusable \(truncated/.test(l)), lines.join('\n'));
+  assert.deepEqual(comparable(resumed), comparable(reference));
+  const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+  assert.equal(events.filter((e) => e.type === 'generation').length, 3, 'no generation is logged twice');
+});
+
+test('refusals leave no campaign folder behind', async () => {
+  await assert.rejects(runCampaign(config('ref'), { runsDir: runs, evaluator: pool }), /already holds a campaign; resume it/);
+  await assert.rejects(runCampaign(config('too-small', { population: 2, seeds: 'all' }), { runsDir: runs, evaluator: pool }), /12 baselines are seeded but the population holds 2/);
+  assert.equal(existsSync(join(runs, 'too-small')), false);
+  await assert.rejects(runCampaign(config('unknown-seed', { seeds: ['dlsr'] }), { runsDir: runs, evaluator: pool }), /unknown baseline "dlsr"/);
+  assert.equal(existsSync(join(runs, 'unknown-seed')), false);
+  await assert.rejects(runCampaign(config('nothing'), { runsDir: runs, evaluator: pool, resume: true }), /has no usable checkpoint/);
+  assert.throws(() => config('bad', { population: 0 }), /"population" must be an integer from 2/);
+  assert.throws(() => config('bad', { colour: 'red' }), /unknown field "colour"/);
+  assert.throws(() => config('../escape'), /"name" must be a plain folder name/);
+});
+
+test('a campaign killed with SIGKILL resumes from the command line to the same hall of fame', { timeout: 240_000 }, async () => {
+  const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+  const file = join(runs, 'killed.json');
+  const { name: _name, ...settings } = config('killed');
+  writeFileSync(file, JSON.stringify(settings));
+  const args = ['--import', 'tsx', main, 'evolve', '--config', file, '--runs', runs, '--name', 'killed'];
+  const dir = join(runs, 'killed');
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  // Kill it as soon as generation 2 has been checkpointed: mid-way through generation 3.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const files = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')) : [];
+      if (files.includes('gen-000001.json')) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, 20);
+    child.on('exit', () => {
+      clearInterval(timer);
+      if (!existsSync(join(dir, 'hof.json'))) resolve();
+      else reject(new Error('the campaign finished before it could be killed'));
+    });
+  });
+  await new Promise((r) => child.on('exit', r));
+  const resumed = spawn(process.execPath, ['--import', 'tsx', main, 'evolve', '--resume', dir], { stdio: 'ignore' });
+  const code = await new Promise((r) => resumed.on('exit', r));
+  assert.equal(code, 0);
+  assert.deepEqual(comparable(hofOf(dir)), comparable(reference));
+});
