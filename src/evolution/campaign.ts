@@ -262,7 +262,9 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       fidelity,
       seed,
       splitSeed: config.splitSeed,
-      timeLimitMs: config.timeLimit * 1000,
+      // The trainer stops itself a little before the pool would kill the worker, so a slow run ends
+      // with its curves and a floor score rather than as a killed thread.
+      timeLimitMs: config.timeLimit * 900,
       ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}),
       ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
     };
