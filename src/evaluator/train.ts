@@ -33,7 +33,7 @@ export type StopReason = 'loss-not-finite' | 'lr-not-finite' | 'lr-not-positive'
 export interface TrainOptions {
   readonly fidelity?: Fidelity;
   readonly seed?: number;
-  /** Initial rate; default by optimizer (DEFAULT_LR0). */
+  /** Initial rate; default: the task's for the optimizer, else DEFAULT_LR0. */
   readonly lr0?: number;
   /** Largest rate allowed before the run is stopped. */
   readonly lrCap?: number;
@@ -108,7 +108,8 @@ export async function train(driver: Driver, task: Task, options: TrainOptions = 
   const started = performance.now();
   const prepared = await task.prepare(fidelity, options.taskOptions ?? {});
   const budget = task.budgets[fidelity];
-  const lr0 = options.lr0 ?? DEFAULT_LR0[driver.kind === 'schedule' ? driver.optimizer : 'alr'];
+  const kind = driver.kind === 'schedule' ? driver.optimizer : 'alr';
+  const lr0 = options.lr0 ?? task.lr0?.[kind] ?? DEFAULT_LR0[kind];
   const cap = options.lrCap ?? DEFAULT_LR_CAP;
   const tensorsBefore = tf.memory().numTensors;
 

@@ -75,6 +75,8 @@ export interface Task {
   readonly floorScore: number;
   /** What the score means, for tables and docs. */
   readonly scoreDescription: string;
+  /** Initial rates this task trains well from, by optimizer ('alr' for adaptive rules); others use the engine's defaults. */
+  readonly lr0?: Readonly<Partial<Record<'sgd' | 'momentum' | 'adam' | 'alr', number>>>;
   prepare(fidelity: Fidelity, options: TaskOptions): Promise<PreparedTask>;
 }
 
