@@ -419,6 +419,7 @@ function strategyConfig(config: CampaignConfig): ConstructorParameters<typeof Sg
     tournamentSize: config.tournamentSize,
     crossoverProbability: config.crossoverProbability,
     mutationRate: config.mutationRate,
+    ...(config.mutationRates ? { mutationRates: config.mutationRates } : {}),
     constantMutationProbability: config.constantMutationProbability,
     constantSigma: config.constantSigma,
     mode: config.mode,

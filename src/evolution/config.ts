@@ -30,6 +30,8 @@ export interface CampaignConfig {
   readonly tournamentSize: number;
   readonly crossoverProbability: number;
   readonly mutationRate: number;
+  /** Per-nonterminal codon mutation rates overriding mutationRate, e.g. {"const": 0.3}. */
+  readonly mutationRates?: Readonly<Record<string, number>>;
   readonly constantMutationProbability: number;
   readonly constantSigma: number;
   /** Cheap first, full only above the hurdle; false runs every candidate at full fidelity. */
@@ -88,7 +90,7 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
 
 const KNOWN_FIELDS = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
-  'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'constantMutationProbability', 'constantSigma',
+  'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
 ]);
 
@@ -158,6 +160,15 @@ export function resolveConfig(raw: Raw): CampaignConfig {
   }
   const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
   const dataDir = text(raw, 'dataDir');
+  const ratesRaw = raw.mutationRates;
+  if (ratesRaw !== undefined) {
+    if (typeof ratesRaw !== 'object' || ratesRaw === null || Array.isArray(ratesRaw)) {
+      throw new ConfigError('"mutationRates" must be an object of nonterminal names to rates, e.g. {"const": 0.3}');
+    }
+    for (const [nt, rate] of Object.entries(ratesRaw)) {
+      if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ConfigError(`"mutationRates.${nt}" must be a number from 0 to 1, not ${JSON.stringify(rate)}`);
+    }
+  }
   const config: CampaignConfig = {
     name,
     variant,
@@ -175,6 +186,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     tournamentSize: integer(raw, 'tournamentSize', 1, population, Math.min(d.tournamentSize, population)),
     crossoverProbability: number(raw, 'crossoverProbability', 0, 1, d.crossoverProbability),
     mutationRate: number(raw, 'mutationRate', 0, 1, d.mutationRate),
+    ...(ratesRaw !== undefined ? { mutationRates: ratesRaw as Record<string, number> } : {}),
     constantMutationProbability: number(raw, 'constantMutationProbability', 0, 1, d.constantMutationProbability),
     constantSigma: number(raw, 'constantSigma', 0, 10, d.constantSigma),
     multiFidelity: bool(raw, 'multiFidelity', d.multiFidelity),

@@ -11,7 +11,7 @@ import { GrammarError } from '../../grammar/bnf.js';
 import { BaselineError } from '../../baselines/types.js';
 import { getTask, UnknownTaskError } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
-import { parseChoiceOption, parseIntegerOption } from '../options.js';
+import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { renderTable } from '../table.js';
 import { BACKEND_CHOICES, startBackend } from './eval.js';
 
@@ -32,6 +32,7 @@ interface EvolveOptions {
   multiFidelity?: boolean;
   cache?: boolean;
   dataDir?: string;
+  timeLimit?: number;
   json?: boolean;
 }
 
@@ -52,6 +53,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
     .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
+    .option('--time-limit <seconds>', 'wall-time limit of one evaluation (default 600)', parsePositiveNumberOption('--time-limit'))
     .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
     .option('--runs <dir>', 'folder holding campaign folders', 'runs')
@@ -131,6 +133,7 @@ function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir:
   if (options.multiFidelity === false) flags.multiFidelity = false;
   if (options.cache === false) flags.cache = false;
   if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
+  if (options.timeLimit !== undefined) flags.timeLimit = options.timeLimit;
   const merged = { ...fromFile, ...flags };
   if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');
   return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false };
