@@ -7,7 +7,7 @@
  * fix, always installed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { filterGradient } from './filter-gradient.js';
+import { conv3dGeometry, filterGradient } from './filter-gradient.js';
 import { type BackendWasm, type TensorInfo, WASM, expectShape } from './wasm-backend.js';
 
 function conv3DBackpropFilterV2(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo {
@@ -21,26 +21,7 @@ function conv3DBackpropFilterV2(args: { inputs: tf.NamedTensorInfoMap; backend: 
     backend,
     x,
     dy,
-    {
-      batch: info.batchSize,
-      inDepth: info.inDepth,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      inChannels: info.inChannels,
-      outDepth: info.outDepth,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      outChannels: info.outChannels,
-      filterDepth: info.filterDepth,
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideDepth: info.strideDepth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      padFront: info.padInfo.front,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    },
+    conv3dGeometry(info),
     [...filterShape],
   );
 }

@@ -9,7 +9,7 @@
  * window read, in JS. Batches are cut into chunks as in filter-gradient.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ConvGeometry, im2colLimits } from './filter-gradient.js';
+import { type ConvGeometry, conv3dGeometry, im2colLimits } from './filter-gradient.js';
 import { gemm } from './gemm.js';
 import { type BackendWasm, type TensorInfo, WASM, expectShape, f32, release } from './wasm-backend.js';
 
@@ -20,26 +20,7 @@ function conv3DBackpropInputV2(args: { inputs: tf.NamedTensorInfoMap; backend: u
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') throw new Error('Conv3DBackpropInputV2 on wasm needs float32 dy and filter');
   const info = tf.backend_util.computeConv3DInfo(inputShape, filter.shape as [number, number, number, number, number], strides, 1, pad);
   expectShape(tf.Conv3DBackpropInputV2, 'dy', dy, info.outShape);
-  const g: ConvGeometry = {
-    batch: info.batchSize,
-    inDepth: info.inDepth,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outDepth: info.outDepth,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterDepth: info.filterDepth,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideDepth: info.strideDepth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padFront: info.padInfo.front,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  const g: ConvGeometry = conv3dGeometry(info);
   const k = g.filterDepth * g.filterHeight * g.filterWidth * g.inChannels;
   const co = g.outChannels;
   const perImage = g.outDepth * g.outHeight * g.outWidth;

@@ -13,6 +13,7 @@
  * floats), so the batch is cut into chunks that keep P under a limit
  * and the partial gradients are summed.
  */
+import * as tf from '@tensorflow/tfjs';
 import { gemm } from './gemm.js';
 import { type BackendWasm, type TensorInfo, f32, release, view } from './wasm-backend.js';
 
@@ -46,6 +47,30 @@ export interface ConvGeometry {
 }
 
 /** Returns dW with shape `filterShape` ([fd,] fh, fw, inChannels, outChannels). */
+/** The geometry of a 3-D convolution as tfjs computes it (2-D convolutions use depth 1). */
+export function conv3dGeometry(info: tf.backend_util.Conv3DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inDepth: info.inDepth,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outDepth: info.outDepth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterDepth: info.filterDepth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideDepth: info.strideDepth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padFront: info.padInfo.front,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
 export function filterGradient(
   backend: BackendWasm,
   x: TensorInfo,
