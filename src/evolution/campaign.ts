@@ -216,15 +216,25 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   let bestBaseline = state.bestBaseline;
   let previousCheap = [...state.previousCheapScores];
 
-  const scoreTasks = async (rule: Rule, text: string, fidelity: Fidelity): Promise<Record<string, TaskOutcome>> => {
+  const scoreTasks = async (rule: Rule, text: string, fidelity: Fidelity, order = 0): Promise<Record<string, TaskOutcome>> => {
     const entries = await Promise.all(
-      config.tasks.map(async (task) => [task, await evaluateCached(rule, text, task, fidelity)] as const),
+      config.tasks.map(async (task, t) => [task, await evaluateCached(rule, text, task, fidelity, order * config.tasks.length + t)] as const),
     );
     return Object.fromEntries(entries);
   };
 
+  // New results enter the cache in candidate order once a stage is complete, never in the order
+  // workers happen to finish: which of two behavioural twins a later hit reuses must not depend on timing.
+  const unstored: Array<{ order: number; rule: Rule; context: string; outcome: TaskOutcome; text: string }> = [];
+  const flushCache = (): void => {
+    unstored.sort((a, b) => a.order - b.order);
+    for (const u of unstored) cache.store(u.rule, u.context, u.outcome, u.text);
+    unstored.length = 0;
+    pending.clear();
+  };
+
   const pending = new Map<string, Promise<TaskOutcome>>();
-  const evaluateCached = async (rule: Rule, text: string, task: string, fidelity: Fidelity): Promise<TaskOutcome> => {
+  const evaluateCached = async (rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> => {
     const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}`;
     if (config.cache) {
       const hit = cache.lookup(rule, context);
@@ -242,8 +252,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
         return inFlight;
       }
       const p = runOne(text, task, fidelity).then((outcome) => {
-        cache.store(rule, context, outcome, text);
-        pending.delete(key);
+        unstored.push({ order, rule, context, outcome, text });
         return outcome;
       });
       pending.set(key, p);
@@ -282,6 +291,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     const { rule, text } = baselineRule(getBaseline(config.reference));
     if (rule.variant !== config.variant) throw new CampaignError(`the reference baseline ${config.reference} is not a ${config.variant} rule`);
     const scores = await scoreTasks(rule, printRule(rule), fidelity);
+    flushCache();
     for (const [task, o] of Object.entries(scores)) references[fidelity][task] = o.score;
     log(`reference ${config.reference} (${text}) at ${fidelity} fidelity: ${Object.entries(references[fidelity]).map(([t, s]) => `${t} ${s.toFixed(4)}`).join(', ')}`);
   };
@@ -295,7 +305,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
 
     const firstLevel: Fidelity = config.multiFidelity ? 'cheap' : 'full';
     await ensureReferences(firstLevel);
-    const first = await Promise.all(candidates.map((c, i) => scoreTasks(rules[i] as Rule, c.text, firstLevel)));
+    const first = await Promise.all(candidates.map((c, i) => scoreTasks(rules[i] as Rule, c.text, firstLevel, i)));
+    flushCache();
     const firstCombined = first.map((scores) => combineScores(mapScores(scores), references[firstLevel]));
 
     let promotedIndex: number[] = [];
@@ -313,7 +324,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
         return seeded || passed ? [i] : [];
       });
       await ensureReferences('full');
-      const full = await Promise.all(promotedIndex.map((i) => scoreTasks(rules[i] as Rule, (candidates[i] as Individual).text, 'full')));
+      const full = await Promise.all(promotedIndex.map((i) => scoreTasks(rules[i] as Rule, (candidates[i] as Individual).text, 'full', i)));
+      flushCache();
       second = candidates.map(() => undefined);
       promotedIndex.forEach((i, k) => (second[i] = full[k]));
       counters.promoted += promotedIndex.length;

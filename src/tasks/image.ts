@@ -39,7 +39,7 @@ function buildModel(kind: ImageModel, shape: readonly number[], classes: number,
 const BUDGETS: Record<ImageModel, Record<Fidelity, Budget>> = {
   mlp: {
     cheap: { epochs: 2, batchSize: 64, trainSamples: 2000, fitnessSamples: 1000, summary: '2 epochs × 2000 samples' },
-    full: { epochs: 3, batchSize: 64, trainSamples: 8000, fitnessSamples: 3000, summary: '3 epochs × 8000 samples' },
+    full: { epochs: 5, batchSize: 64, trainSamples: 10000, fitnessSamples: 3000, summary: '5 epochs × 10000 samples' },
   },
   cnn: {
     cheap: { epochs: 1, batchSize: 64, trainSamples: 2000, fitnessSamples: 1000, summary: '1 epoch × 2000 samples' },
