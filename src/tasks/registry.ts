@@ -10,13 +10,19 @@ export const TASKS: readonly Task[] = [SYNTHETIC, ...HELMHOLTZ_FREQUENCIES.map((
 
 export class UnknownTaskError extends Error {
   constructor(name: string) {
-    super(`unknown task "${name}"; known tasks: ${TASKS.map((t) => t.name).join(', ')}`);
+    super(`unknown task "${name}"; known tasks: ${TASKS.map((t) => t.name).join(', ')} (and helmholtz-<f> for any f from 1 to 5000 Hz)`);
     this.name = 'UnknownTaskError';
   }
 }
 
+/** A task by name; `helmholtz-<f>` works for any frequency f in Hz (1 to 5000), not only the listed ones. */
 export function getTask(name: string): Task {
   const task = TASKS.find((t) => t.name === name);
-  if (!task) throw new UnknownTaskError(name);
-  return task;
+  if (task) return task;
+  const helmholtz = /^helmholtz-(\d+(?:\.\d+)?)$/.exec(name);
+  if (helmholtz) {
+    const f = Number(helmholtz[1]);
+    if (f >= 1 && f <= 5000) return helmholtzTask(f);
+  }
+  throw new UnknownTaskError(name);
 }

@@ -22,3 +22,10 @@ test('the PINN score is -log10 of the relative error, floored at 0', () => {
   assert.equal(scoreFromRelativeError(3), 0);
   assert.equal(scoreFromRelativeError(NaN), 0);
 });
+
+test('any Helmholtz frequency is a task', async () => {
+  const { getTask } = await import('../../src/tasks/registry.js');
+  assert.match(getTask('helmholtz-600').description, /600 Hz/);
+  assert.throws(() => getTask('helmholtz-0'), /unknown task/);
+  assert.throws(() => getTask('helmholtz-x'), /unknown task/);
+});
