@@ -5,10 +5,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerBaselines } from './commands/baselines.js';
 import { registerCheck } from './commands/check.js';
 import { registerEval } from './commands/eval.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerGrammar } from './commands/grammar.js';
+import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
 import { registerTrace } from './commands/trace.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -30,10 +32,12 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerBaselines(program, io.out);
   registerCheck(program, io.out);
   registerEval(program, io.out);
   registerEvolve(program, io.out, io.err);
   registerGrammar(program, io.out);
+  registerHof(program, io.out);
   registerList(program, io.out);
   registerTrace(program, io.out);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');

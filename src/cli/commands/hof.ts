@@ -1,0 +1,91 @@
+/**
+ * `autolr hof`: the hall of fame of a campaign — finished (hof.json) or still
+ * running (its latest checkpoint) — compared with the campaign's best baseline.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { HallOfFameEntry } from '../../evolution/campaign.js';
+import { loadLatestCheckpoint } from '../../evolution/checkpoint.js';
+import { UsageError } from '../errors.js';
+import { parseIntegerOption } from '../options.js';
+import { renderTable } from '../table.js';
+
+interface HofFile {
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly bestBaseline?: HallOfFameEntry | null;
+  readonly final: boolean;
+}
+
+export function readHallOfFame(dir: string): HofFile {
+  if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`${dir} is not a campaign folder (no config.json)`);
+  const file = join(dir, 'hof.json');
+  if (existsSync(file)) {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry | null };
+    return { hallOfFame: data.hallOfFame, bestBaseline: data.bestBaseline ?? null, final: true };
+  }
+  const checkpoint = loadLatestCheckpoint<{ hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry }>(dir);
+  if (!checkpoint || checkpoint.generation < 0) throw new UsageError(`${dir} has no hall of fame yet (no generation has finished)`);
+  return { hallOfFame: checkpoint.body.hallOfFame, bestBaseline: checkpoint.body.bestBaseline ?? null, final: false };
+}
+
+export function registerHof(program: Command, out: (s: string) => void): void {
+  program
+    .command('hof')
+    .description("show a campaign's hall of fame: the best distinct rules, their scores and where they come from")
+    .argument('<campaign>', 'the campaign folder, e.g. runs/dlr-mnist-mlp-s0')
+    .option('--top <k>', 'show the best k', parseIntegerOption('--top', 1, 1000))
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  autolr hof runs/dlr-mnist-mlp-s0\n  autolr hof runs/pinn-a --top 3 --json')
+    .action((dir: string, options: { top?: number; json?: boolean }) => {
+      const hof = readHallOfFame(dir);
+      const entries = hof.hallOfFame.slice(0, options.top ?? hof.hallOfFame.length);
+      if (options.json) {
+        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline }, null, 2));
+        return;
+      }
+      out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final));
+    });
+}
+
+function testText(h: HallOfFameEntry): string {
+  if (!h.test) return '-';
+  return Object.entries(h.test)
+    .map(([task, t]) => `${task} ${t.metric} ${t.mean.toFixed(4)} ± ${t.sd.toFixed(4)}`)
+    .join('; ');
+}
+
+function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
+  if (!base) return '-';
+  const search = h.combined - base.combined;
+  const parts = [`${search >= 0 ? '+' : ''}${search.toFixed(4)}`];
+  if (h.test && base.test) {
+    for (const [task, t] of Object.entries(h.test)) {
+      const b = base.test[task];
+      if (b) parts.push(`test ${t.mean - b.mean >= 0 ? '+' : ''}${(t.mean - b.mean).toFixed(4)}`);
+    }
+  }
+  return parts.join(', ');
+}
+
+export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean): string {
+  const tasks = [...new Set(entries.flatMap((h) => Object.keys(h.scores)))];
+  const rows = entries.map((h, i) => [
+    i + 1,
+    h.id,
+    h.combined.toFixed(4),
+    ...tasks.map((t) => (h.scores[t] === undefined ? '-' : (h.scores[t] as number).toFixed(4))),
+    testText(h),
+    versus(h, base),
+    h.lineage.join(', ') || '(random)',
+    `${(h.wallMs / 1000).toFixed(1)} s`,
+    h.simplified,
+  ]);
+  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'vs best baseline', 'from', 'time', 'rule (simplified)'];
+  const lines = [renderTable(head, rows)];
+  if (base) {
+    lines.push('', `best baseline: ${base.lineage.join(', ')} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);
+  }
+  if (!final) lines.push('', '(campaign still running: scores from its last checkpoint; test re-scoring comes at the end)');
+  return lines.join('\n');
+}
