@@ -9,6 +9,7 @@ import { registerBaselines } from './commands/baselines.js';
 import { registerCheck } from './commands/check.js';
 import { registerEval } from './commands/eval.js';
 import { registerEvolve } from './commands/evolve.js';
+import { registerExport } from './commands/export.js';
 import { registerGrammar } from './commands/grammar.js';
 import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io): Command {
   registerCheck(program, io.out);
   registerEval(program, io.out);
   registerEvolve(program, io.out, io.err);
+  registerExport(program, io.out);
   registerGrammar(program, io.out);
   registerHof(program, io.out);
   registerList(program, io.out);

@@ -130,6 +130,22 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
   /** Called after each checkpoint (tests use it to kill a campaign mid-way). */
   readonly afterCheckpoint?: (generation: number) => void;
+  /** Called as evaluations finish, for progress displays. */
+  readonly onProgress?: (progress: CampaignProgress) => void;
+}
+
+export interface CampaignProgress {
+  /** 0-based generation in progress. */
+  readonly generation: number;
+  readonly generations: number;
+  /** Training runs finished in this generation, and those started so far (more are queued after the hurdle). */
+  readonly done: number;
+  readonly queued: number;
+  readonly cacheHits: number;
+  /** Best combined score in the hall of fame so far. */
+  readonly best: number | undefined;
+  /** Estimated milliseconds to the end, from the mean time of the generations run in this process. */
+  readonly etaMs: number | undefined;
 }
 
 export class CampaignError extends Error {
@@ -162,7 +178,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   if (options.resume) {
     const loaded = loadLatestCheckpoint<CheckpointBody>(dir);
     for (const s of loaded?.skipped ?? []) log(`checkpoint ${s.path} is unusable (${s.reason}); using an older one`);
-    if (!loaded || loaded.generation < 0) {
+    if (!loaded || loaded.body === undefined) {
       throw new CampaignError(`${dir} has no usable checkpoint to resume from${loaded ? '' : ' (did the campaign finish its first generation?)'}`);
     }
     state = loaded.body;
@@ -207,6 +223,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       counters: { evaluations: 0, cacheHits: 0, structureHits: 0, behaviourHits: 0, promoted: 0, candidates: 0, failures: 0, workerMs: 0 },
       complete: false,
     };
+    // Checkpoint 0 holds the seeded population, so even a campaign stopped in its first generation can resume.
+    writeCheckpoint(dir, 0, state);
   }
 
   const counters: Counters = { ...state.counters };
@@ -261,8 +279,28 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     return runOne(text, task, fidelity);
   };
 
+  let progressGeneration = state.generation + 1;
+  let genDone = 0;
+  let genQueued = 0;
+  const generationTimes: number[] = [];
+  const report = (): void => {
+    if (!options.onProgress) return;
+    const mean = generationTimes.length > 0 ? generationTimes.reduce((a, b) => a + b, 0) / generationTimes.length : undefined;
+    options.onProgress({
+      generation: progressGeneration,
+      generations: config.generations,
+      done: genDone,
+      queued: genQueued,
+      cacheHits: counters.cacheHits,
+      best: hallOfFame[0]?.combined,
+      etaMs: mean === undefined ? undefined : mean * Math.max(0, config.generations - progressGeneration),
+    });
+  };
+
   const runOne = async (text: string, task: string, fidelity: Fidelity, seed = evaluationSeed(config)): Promise<TaskOutcome> => {
     counters.evaluations++;
+    genQueued++;
+    report();
     const job: EvalJob = {
       ruleText: text,
       variant: config.variant,
@@ -278,6 +316,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
     };
     const outcome = await options.evaluator.evaluate(job);
+    genDone++;
+    report();
     if (!outcome.ok) {
       counters.failures++;
       return { score: 0, ok: false, failure: `${outcome.reason}: ${outcome.detail}`, wallMs: 0 };
@@ -298,6 +338,9 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
 
   for (let generation = state.generation + 1; generation < config.generations && !state.complete; generation++) {
     const genStarted = performance.now();
+    progressGeneration = generation;
+    genDone = 0;
+    genQueued = 0;
     const candidates = strategy.ask();
     for (const c of candidates) genealogy[c.id] = c.origin;
     counters.candidates += candidates.length;
@@ -408,7 +451,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       counters: { ...counters },
       complete: false,
     };
-    writeCheckpoint(dir, generation, state);
+    writeCheckpoint(dir, generation + 1, state);
+    generationTimes.push(performance.now() - genStarted);
     options.afterCheckpoint?.(generation);
   }
 
@@ -417,7 +461,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     if (bestBaseline) bestBaseline = (await rescoreOnTest([bestBaseline], config, runOne, log))[0];
     writeFileAtomic(join(dir, 'hof.json'), `${JSON.stringify({ campaign: config.name, config, hallOfFame, bestBaseline: bestBaseline ?? null, counters }, null, 2)}\n`);
     state = { ...state, hallOfFame, ...(bestBaseline ? { bestBaseline } : {}), counters: { ...counters }, complete: true };
-    writeCheckpoint(dir, state.generation + 1, state);
+    writeCheckpoint(dir, config.generations + 1, state);
   } else if (existsSync(join(dir, 'hof.json'))) {
     hallOfFame = (JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[] }).hallOfFame;
   }

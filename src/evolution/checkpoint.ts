@@ -29,12 +29,13 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
-export function writeCheckpoint(campaignDir: string, generation: number, body: unknown): string {
+/** Writes checkpoint number `index` (the campaign numbers them: 0 before the first generation, g + 1 after generation g). */
+export function writeCheckpoint(campaignDir: string, index: number, body: unknown): string {
   const dir = checkpointDir(campaignDir);
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(body);
-  const header = JSON.stringify({ format: FORMAT, generation, sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) });
-  const path = join(dir, `gen-${String(generation).padStart(6, '0')}.json`);
+  const header = JSON.stringify({ format: FORMAT, generation: index, sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) });
+  const path = join(dir, `gen-${String(index).padStart(6, '0')}.json`);
   writeFileAtomic(path, `${header}\n${text}`);
   // Keep a few: if the newest turns out unreadable, the one before it is still there.
   const files = listCheckpoints(campaignDir);

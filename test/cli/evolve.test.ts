@@ -51,3 +51,31 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
   assert.equal(r.code, 2);
   assert.match(r.err, /config: "crossoverProbability" must be a number from 0 to 1, not 2/);
 });
+
+test('Ctrl-C stops a campaign at once, says how to resume, and the resumed campaign completes', { timeout: 180_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync } = await import('node:fs');
+  const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+  const config = join(runs, 'long.json');
+  writeFileSync(config, JSON.stringify({ tasks: ['synthetic'], population: 4, generations: 40, seeds: ['constant'], finalSeeds: 1, hallOfFame: 2 }));
+  const dir = join(runs, 'stopped');
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'evolve', '--config', config, '--workers', '0', '--backend', 'wasm', '--runs', runs, '--name', 'stopped'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (existsSync(join(dir, 'checkpoints')) && readdirSync(join(dir, 'checkpoints')).includes('gen-000002.json')) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+        resolve();
+      }
+    }, 20);
+  });
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 130);
+  assert.match(stderr, /interrupted: .*stopped keeps its last checkpoint\. Resume with:\n {2}autolr evolve --resume .*stopped/);
+  assert.equal(existsSync(join(dir, 'hof.json')), false);
+  writeFileSync(config, JSON.stringify({ tasks: ['synthetic'], population: 4, generations: 40, seeds: ['constant'], finalSeeds: 1, hallOfFame: 2 }));
+});

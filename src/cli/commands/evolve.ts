@@ -2,7 +2,7 @@
  * `autolr evolve`: runs (or resumes) an evolution campaign into runs/<name>/.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EvaluatorPool } from '../../evaluator/pool.js';
 import { CampaignError, runCampaign, type CampaignSummary } from '../../evolution/campaign.js';
@@ -12,6 +12,7 @@ import { BaselineError } from '../../baselines/types.js';
 import { getTask, UnknownTaskError } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
+import { progressDisplay } from '../progress.js';
 import { renderTable } from '../table.js';
 import { BACKEND_CHOICES, startBackend } from './eval.js';
 
@@ -82,10 +83,20 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       }
       await startBackend(config.backend);
       const pool = await EvaluatorPool.create({ workers: config.workers, backend: config.backend, timeLimitMs: config.timeLimit * 1000 });
+      const display = progressDisplay(err);
+      const dir = join(runsDir, config.name);
+      // Ctrl-C: every checkpoint is complete on disk (written atomically) and resuming reruns the
+      // interrupted generation identically, so stopping at once loses nothing but that generation's time.
+      const onInterrupt = (): void => {
+        display.stop();
+        err(`\ninterrupted: ${dir} keeps its last checkpoint. Resume with:\n  autolr evolve --resume ${dir}`);
+        process.exit(130);
+      };
+      process.once('SIGINT', onInterrupt);
       let summary: CampaignSummary;
       try {
         err(`campaign ${config.name}: ${config.variant} rules on ${config.tasks.join(' + ')}, population ${config.population}, ${config.generations} generations, ${config.workers} worker(s)`);
-        summary = await runCampaign(config, { runsDir, resume, evaluator: pool, log: err });
+        summary = await runCampaign(config, { runsDir, resume, evaluator: pool, log: (line) => display.log(line), onProgress: (p) => display.update(p) });
       } catch (e) {
         if (e instanceof CampaignError || e instanceof ConfigError || e instanceof GrammarError || e instanceof BaselineError) {
           throw new UsageError(e.message);
@@ -93,6 +104,8 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         if (e instanceof Error && /baseline|cannot seed|cannot be derived/.test(e.message)) throw new UsageError(e.message);
         throw e;
       } finally {
+        display.stop();
+        process.removeListener('SIGINT', onInterrupt);
         await pool.close();
       }
       out(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));

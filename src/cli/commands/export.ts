@@ -1,0 +1,158 @@
+/**
+ * `autolr export`: writes a hall-of-fame rule (or a baseline / rule text) as
+ * code for TensorFlow.js (TypeScript or JavaScript) or Python (Keras, PyTorch).
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { Rule, Variant } from '../../grammar/ast.js';
+import { parseRule, RuleSyntaxError } from '../../grammar/parser.js';
+import type { HallOfFameEntry } from '../../evolution/campaign.js';
+import type { ExportInfo } from '../../export/header.js';
+import { ExportError, generateJs } from '../../export/js.js';
+import { generatePython } from '../../export/python.js';
+import { UsageError } from '../errors.js';
+import { parseChoiceOption, parseIntegerOption } from '../options.js';
+import { resolveRuleArgument } from '../rule-argument.js';
+
+export const EXPORT_FORMATS = ['ts', 'js', 'py'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+interface ExportOptions {
+  rule?: string;
+  params?: string;
+  rank?: number;
+  id?: string;
+  format: ExportFormat;
+  output?: string;
+}
+
+interface HofFile {
+  readonly campaign?: string;
+  readonly config?: { readonly variant?: Variant; readonly name?: string };
+  readonly hallOfFame?: readonly HallOfFameEntry[];
+  readonly bestBaseline?: HallOfFameEntry | null;
+}
+
+/** Generates the code for a rule in one format; ExportError (alr rules) becomes a UsageError. */
+export function exportRule(rule: Rule, info: ExportInfo, format: ExportFormat): string {
+  try {
+    return format === 'py' ? generatePython(rule, info) : generateJs(rule, info, format);
+  } catch (err) {
+    if (err instanceof ExportError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function readHof(dir: string): HofFile {
+  const path = existsSync(dir) && statSync(dir).isDirectory() ? join(dir, 'hof.json') : dir;
+  if (!existsSync(path)) {
+    throw new UsageError(`no hall of fame at ${path}: give a campaign folder that has finished (it holds hof.json), or use --rule`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || !Array.isArray((json as HofFile).hallOfFame)) {
+    throw new UsageError(`${path} has no "hallOfFame" list`);
+  }
+  return json as HofFile;
+}
+
+/** Picks the entry of a campaign's hall of fame by rank (1-based, default 1) or id. */
+export function campaignRule(dir: string, options: { rank?: number; id?: string }): { rule: Rule; info: ExportInfo } {
+  const hof = readHof(dir);
+  const entries = hof.hallOfFame ?? [];
+  const variant: Variant = hof.config?.variant ?? 'dlr';
+  let entry: HallOfFameEntry | undefined;
+  let rank: number | undefined;
+  if (options.id !== undefined) {
+    const i = entries.findIndex((e) => e.id === options.id);
+    if (i >= 0) {
+      entry = entries[i];
+      rank = i + 1;
+    } else if (hof.bestBaseline && hof.bestBaseline.id === options.id) {
+      entry = hof.bestBaseline;
+    } else {
+      throw new UsageError(`no hall-of-fame entry with id "${options.id}" in ${dir} (ids: ${entries.map((e) => e.id).join(', ') || 'none'})`);
+    }
+  } else {
+    rank = options.rank ?? 1;
+    if (entries.length === 0) throw new UsageError(`the hall of fame in ${dir} is empty`);
+    if (rank > entries.length) throw new UsageError(`--rank ${rank} is out of range: the hall of fame in ${dir} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
+    entry = entries[rank - 1];
+  }
+  if (!entry) throw new UsageError(`no such entry in ${dir}`);
+  let rule: Rule;
+  try {
+    rule = parseRule(entry.text, variant);
+  } catch (err) {
+    if (err instanceof RuleSyntaxError) throw new UsageError(`entry ${entry.id} of ${dir}: ${err.explain()}`);
+    throw err;
+  }
+  const campaign = hof.campaign ?? hof.config?.name;
+  return {
+    rule,
+    info: {
+      text: entry.text,
+      ...(campaign !== undefined ? { campaign } : {}),
+      id: entry.id,
+      ...(rank !== undefined ? { rank } : {}),
+      combined: entry.combined,
+      scores: entry.scores,
+      ...(entry.test ? { test: entry.test } : {}),
+    },
+  };
+}
+
+export function registerExport(program: Command, out: (s: string) => void): void {
+  program
+    .command('export')
+    .description('write a rule as code: TypeScript/JavaScript for TensorFlow.js, or Python for Keras and PyTorch')
+    .argument('[campaign]', 'a finished campaign folder (holding hof.json)')
+    .option('--rule <rule>', 'instead of a campaign: a baseline name or dynamic rule text')
+    .option('--params <json>', 'baseline parameters as JSON, with --rule')
+    .option('--rank <n>', 'hall-of-fame rank to export, from 1 (default 1)', parseIntegerOption('--rank', 1, 1_000_000))
+    .option('--id <id>', 'hall-of-fame entry id to export')
+    .requiredOption('--format <format>', 'ts, js or py', parseChoiceOption('--format', EXPORT_FORMATS))
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  autolr export runs/dlr-mnist-mlp-s0 --format ts -o schedule.ts',
+        '  autolr export runs/dlr-mnist-mlp-s0 --rank 2 --format py',
+        '  autolr export --rule dlrs --format js',
+        '  autolr export --rule "epoch: lr0 * pow(0.5, epoch)" --format py -o schedule.py',
+      ].join('\n'),
+    )
+    .action((campaign: string | undefined, options: ExportOptions) => {
+      let rule: Rule;
+      let info: ExportInfo;
+      if (options.rule !== undefined) {
+        if (campaign !== undefined) throw new UsageError('give a campaign folder or --rule, not both');
+        if (options.rank !== undefined || options.id !== undefined) throw new UsageError('--rank and --id select from a campaign, not with --rule');
+        const arg = resolveRuleArgument(options.rule, 'dlr', options.params);
+        rule = arg.rule;
+        info = { text: arg.text, ...(arg.baseline ? { baseline: { name: arg.baseline.entry.name, params: arg.baseline.params } } : {}) };
+      } else {
+        if (campaign === undefined) throw new UsageError('give a campaign folder or --rule NAME_OR_TEXT');
+        if (options.rank !== undefined && options.id !== undefined) throw new UsageError('give --rank or --id, not both');
+        ({ rule, info } = campaignRule(campaign, options));
+      }
+      const code = exportRule(rule, info, options.format);
+      if (options.output !== undefined) {
+        try {
+          writeFileSync(options.output, code);
+        } catch (err) {
+          throw new UsageError(`cannot write ${options.output}: ${(err as Error).message}`);
+        }
+        out(`wrote ${options.output}`);
+      } else {
+        out(code.trimEnd());
+      }
+    });
+}

@@ -1,0 +1,94 @@
+/**
+ * The comment block at the top of every exported file: where the rule comes
+ * from, its text (as found and simplified), its scores or baseline parameters,
+ * and the signals it reads with their definitions from `signals.ts`.
+ */
+import type { Rule } from '../grammar/ast.js';
+import { ruleParts, signalsOf } from '../grammar/ast.js';
+import { printRule } from '../grammar/printer.js';
+import { simplifyRule } from '../grammar/simplify.js';
+import { signalDocs } from '../grammar/signals.js';
+
+/** What an export knows about the rule besides its tree. */
+export interface ExportInfo {
+  /** The rule text as given (campaign entry or --rule argument). */
+  readonly text: string;
+  readonly campaign?: string;
+  /** Hall-of-fame entry id and rank (1-based), for campaign exports. */
+  readonly id?: string;
+  readonly rank?: number;
+  readonly combined?: number;
+  readonly scores?: Readonly<Record<string, number>>;
+  readonly test?: Readonly<Record<string, { readonly mean: number; readonly sd: number; readonly metric: string }>>;
+  readonly baseline?: { readonly name: string; readonly params: Readonly<Record<string, number | readonly number[]>> };
+}
+
+/** Signals whose values come from the training loss (or accuracy) rather than the clock. */
+const LOSS_SIGNALS = new Set(['loss', 'loss_prev', 'loss_first', 'loss_last', 'loss_best', 'batch_loss', 'dloss', 'acc', 'acc_prev']);
+
+/** The signals a rule reads, in the order of the signal table. */
+export function signalsRead(rule: Rule): string[] {
+  const used = new Set<string>();
+  for (const [, e] of ruleParts(rule)) signalsOf(e, used);
+  return signalDocs(rule.variant)
+    .map((d) => d.name)
+    .filter((n) => used.has(n));
+}
+
+export function isLossDriven(rule: Rule): boolean {
+  return signalsRead(rule).some((n) => LOSS_SIGNALS.has(n));
+}
+
+/** Header lines, without comment markers. */
+export function headerLines(rule: Rule, info: ExportInfo, target: string): string[] {
+  const lines: string[] = [`Learning-rate rule exported by autolr (${target}).`, ''];
+  if (info.campaign !== undefined) lines.push(`campaign:   ${info.campaign}`);
+  if (info.id !== undefined) lines.push(`entry:      ${info.id}${info.rank !== undefined ? ` (rank ${info.rank})` : ''}`);
+  if (info.baseline) lines.push(`baseline:   ${info.baseline.name}`);
+  lines.push(`rule:       ${info.text.replace(/\s+/g, ' ').trim()}`);
+  lines.push(`simplified: ${printRule(simplifyRule(rule))}`);
+  if (info.combined !== undefined) lines.push(`combined:   ${info.combined}`);
+  if (info.scores && Object.keys(info.scores).length > 0) {
+    lines.push('scores:');
+    for (const [task, score] of Object.entries(info.scores)) lines.push(`  ${task}: ${score}`);
+  }
+  if (info.test && Object.keys(info.test).length > 0) {
+    lines.push('test metrics (fresh seeds):');
+    for (const [task, t] of Object.entries(info.test)) lines.push(`  ${task}: ${t.metric} ${t.mean} ± ${t.sd}`);
+  }
+  if (info.baseline && Object.keys(info.baseline.params).length > 0) {
+    lines.push('parameters:');
+    for (const [name, v] of Object.entries(info.baseline.params)) lines.push(`  ${name} = ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+  }
+  const read = signalsRead(rule);
+  const docs = new Map(signalDocs(rule.variant).map((d) => [d.name, d.definition]));
+  lines.push('', read.length > 0 ? 'signals read:' : 'signals read: none');
+  for (const name of read) lines.push(`  ${name}: ${docs.get(name) ?? ''}`);
+  if (isLossDriven(rule)) {
+    lines.push(
+      '',
+      'NOTE: this rule is loss-driven: its rates depend on the training loss (or',
+      'accuracy) it is fed, so feed it the same quantities as defined above (mean',
+      'minibatch training loss per epoch, etc.) or its behaviour will differ from',
+      'what autolr measured.',
+    );
+  }
+  if (rule.variant === 'dlr' && rule.accept) {
+    lines.push(
+      '',
+      'NOTE: the acceptance clause needs a tentative step that can be undone',
+      '(re-measure the loss on the same minibatch, keep the step with probability',
+      'acceptance(...)); the exported acceptance function gives that probability,',
+      'but the callbacks/schedulers below only set the rate.',
+    );
+  }
+  return lines;
+}
+
+/** The header as a comment block: `//` lines for JS/TS, `#` lines for Python. */
+export function formatHeader(rule: Rule, info: ExportInfo, target: string, style: 'js' | 'py'): string {
+  const prefix = style === 'js' ? '//' : '#';
+  return headerLines(rule, info, target)
+    .map((l) => (l === '' ? prefix : `${prefix} ${l}`))
+    .join('\n');
+}
