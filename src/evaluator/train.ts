@@ -13,9 +13,9 @@
  * same result: every random choice comes from streams derived from the seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import seedrandom from 'seedrandom';
 import type { AlrRule, Rule } from '../grammar/ast.js';
 import type { RandomSource } from '../grammar/semantics.js';
+import { deriveStream } from '../random/stream.js';
 import type { BaseOptimizer } from '../baselines/types.js';
 import { decideAcceptance, scheduleFromRule, type Schedule } from '../schedule/schedule.js';
 import { SignalTracker } from '../schedule/tracker.js';
@@ -76,8 +76,7 @@ export const DEFAULT_LR_CAP = 10;
 
 /** A stream derived from the run seed: one per purpose, so adding draws to one never shifts another. */
 function stream(seed: number, purpose: string): RandomSource {
-  const g = seedrandom(`${seed}:${purpose}`);
-  return { uniform: () => g() };
+  return deriveStream(String(seed), purpose);
 }
 
 /** The driver for a rule: schedules run on `optimizer`, adaptive rules are their own optimizer. */

@@ -30,7 +30,7 @@ import { combineScores, quantile, selectionFitness, type Level } from './fitness
 import type { Individual, Origin } from './individual.js';
 import { seedIndividuals } from './seeding.js';
 import { SgeStrategy, type StrategyState } from './strategy.js';
-import { Stream } from './stream.js';
+import { Stream } from '../random/stream.js';
 
 /** Runs one evaluation job; the worker pool or the in-process runner. */
 export interface Evaluator {

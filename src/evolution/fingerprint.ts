@@ -61,6 +61,7 @@ import type { AlrRule, DlrRule, Granularity, Rule } from '../grammar/ast.js';
 import { compileScalar } from '../grammar/compile-scalar.js';
 import type { AlrElementState } from '../grammar/interpret-alr.js';
 import type { RandomSource } from '../grammar/semantics.js';
+import { Stream } from '../random/stream.js';
 import { decideAcceptance, scheduleFromRule, type Schedule } from '../schedule/schedule.js';
 import { replayTrace, validateTrace, type Trace, type TraceRecord } from '../schedule/trace.js';
 
@@ -286,8 +287,7 @@ export function probeTraces(granularity: Granularity): ReadonlyArray<{ readonly 
 
 /** The random stream a rule draws from on one probe: fixed, so random rules fingerprint deterministically. */
 export function probeStream(probe: string): RandomSource {
-  const g = seedrandom(`autolr-fingerprint-rule:${probe}`);
-  return { uniform: () => g() };
+  return new Stream(`autolr-fingerprint-rule:${probe}`);
 }
 
 /** Loss changes of the tentative steps probed after each epoch rate (three per epoch, rotating). */

@@ -12,7 +12,7 @@
 import type { Grammar } from '../grammar/bnf.js';
 import { DEFAULT_MAX_EXPANSIONS, mapGenotype, MappingError, type Gene, type Genotype, type Mapped } from '../grammar/genotype.js';
 import type { Evaluated } from './individual.js';
-import type { Stream } from './stream.js';
+import type { Stream } from '../random/stream.js';
 
 /**
  * Per-nonterminal codon mutation probabilities. The key `'*'` (never a

@@ -22,7 +22,7 @@ import { DEFAULT_MAX_EXPANSIONS, mapGenotype, MappingError, randomGenotype, type
 import { printRule } from '../grammar/printer.js';
 import type { Evaluated, Individual, Origin } from './individual.js';
 import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tournament, type MutationRates } from './operators.js';
-import { Stream, type StreamState } from './stream.js';
+import { Stream, type StreamState } from '../random/stream.js';
 
 export type StrategyMode = 'generational' | 'regularized';
 

@@ -3,7 +3,7 @@
  * blobs in the plane, classified by a 2-16-3 MLP. Its data come from a fixed
  * seed, so it needs no files.
  */
-import seedrandom from 'seedrandom';
+import { Stream } from '../random/stream.js';
 import { drawNormal } from '../grammar/semantics.js';
 import { PreparedClassification, type Split } from './classification.js';
 import { dense, sequential } from './models.js';
@@ -16,8 +16,7 @@ const CENTRES: ReadonlyArray<readonly [number, number]> = [
 ];
 
 function blobs(count: number, seed: string): Split {
-  const g = seedrandom(seed);
-  const rng = { uniform: () => g() };
+  const rng = new Stream(seed);
   const features = new Float32Array(count * 2);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {

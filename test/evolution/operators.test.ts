@@ -5,7 +5,7 @@ import { loadGrammar, parseGrammar, type Grammar } from '../../src/grammar/bnf.j
 import { mapGenotype, randomGenotype, type Genotype } from '../../src/grammar/genotype.js';
 import { crossover, makeValid, mutate, mutateConstants, tournament } from '../../src/evolution/operators.js';
 import type { Evaluated } from '../../src/evolution/individual.js';
-import { deriveStream, Stream } from '../../src/evolution/stream.js';
+import { deriveStream, Stream } from '../../src/random/stream.js';
 import { check } from '../helpers/arbitraries.js';
 
 const dlr = loadGrammar('dlr');

@@ -8,7 +8,7 @@ import { baselineRule, baselinesOf, getBaseline } from '../../src/baselines/regi
 import { seedIndividuals } from '../../src/evolution/seeding.js';
 import { DEFAULT_STRATEGY, resolveStrategyConfig, SgeStrategy, type StrategyConfig, type StrategyState } from '../../src/evolution/strategy.js';
 import type { Individual } from '../../src/evolution/individual.js';
-import { Stream } from '../../src/evolution/stream.js';
+import { Stream } from '../../src/random/stream.js';
 
 const dlr = loadGrammar('dlr');
 const alr = loadGrammar('alr');

@@ -1,7 +1,7 @@
 /** `autolr grammar`: show a grammar file, or sample random rules from it. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import seedrandom from 'seedrandom';
+import { Stream } from '../../random/stream.js';
 import { builtinGrammarPath, BUILTIN_GRAMMARS, GrammarError, loadGrammar } from '../../grammar/bnf.js';
 import { MappingError, randomGenotype } from '../../grammar/genotype.js';
 import { printRule } from '../../grammar/printer.js';
@@ -34,8 +34,7 @@ export function registerGrammar(program: Command, out: (s: string) => void): voi
         out(readFileSync(builtin ? builtinGrammarPath(name as Variant) : name, 'utf8').trimEnd());
       }
       if (options.sample !== undefined) {
-        const g = seedrandom(String(options.seed));
-        const rng = { uniform: () => g() };
+        const rng = new Stream(String(options.seed));
         for (let i = 0; i < options.sample; i++) {
           out(printRule(sampleOne(grammar, rng)));
         }

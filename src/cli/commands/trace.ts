@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import seedrandom from 'seedrandom';
+import { Stream } from '../../random/stream.js';
 import { scheduleFromRule, type Schedule } from '../../schedule/schedule.js';
 import { replayTrace, TraceError, validateTrace, type Trace, type TraceReplay } from '../../schedule/trace.js';
 import { UsageError } from '../errors.js';
@@ -56,10 +56,9 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
         schedule = scheduleFromRule(arg.rule);
       }
       const trace = readTrace(options.signals);
-      const g = seedrandom(String(options.seed));
       let replay: TraceReplay;
       try {
-        replay = replayTrace(schedule, trace, { uniform: () => g() });
+        replay = replayTrace(schedule, trace, new Stream(String(options.seed)));
       } catch (err) {
         if (err instanceof TraceError) throw new UsageError(`${options.signals}: ${err.message}`);
         throw err;

@@ -1,6 +1,6 @@
 /**
- * Seeded random streams for evolution, with a state that can be saved in a
- * checkpoint and restored: a resumed campaign must draw exactly the numbers an
+ * Seeded random streams: every random choice of the engine comes from one,
+ * named by its purpose. Their state can be saved in a checkpoint and restored: a resumed campaign must draw exactly the numbers an
  * uninterrupted one would have drawn, so the stream's position is part of the
  * campaign's state, not something re-derived from the seed.
  *
