@@ -97,6 +97,8 @@ interface CheckpointBody {
   readonly hallOfFame: readonly HallOfFameEntry[];
   readonly genealogy: Readonly<Record<string, Origin>>;
   readonly bestBaseline?: HallOfFameEntry;
+  /** Every seeded baseline's best full-fidelity result, by baseline name (absent in checkpoints of older versions). */
+  readonly baselines?: Readonly<Record<string, HallOfFameEntry>>;
   readonly eventsBytes: number;
   readonly counters: Counters;
   readonly complete: boolean;
@@ -118,6 +120,8 @@ export interface CampaignSummary {
   readonly generations: number;
   readonly hallOfFame: readonly HallOfFameEntry[];
   readonly bestBaseline?: HallOfFameEntry;
+  /** The seeded baselines scored at full fidelity, best first. */
+  readonly baselines: readonly HallOfFameEntry[];
   readonly counters: Counters;
   readonly wallMs: number;
 }
@@ -232,6 +236,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   const genealogy: Record<string, Origin> = { ...state.genealogy };
   let hallOfFame = [...state.hallOfFame];
   let bestBaseline = state.bestBaseline;
+  const baselines: Record<string, HallOfFameEntry> = { ...(state.baselines ?? {}) };
   let previousCheap = [...state.previousCheapScores];
 
   const scoreTasks = async (rule: Rule, text: string, fidelity: Fidelity, order = 0): Promise<Record<string, TaskOutcome>> => {
@@ -409,8 +414,11 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     );
     for (const s of scored) {
       if (s.level === 'full') hallOfFame = updateHallOfFame(hallOfFame, s, generation, genealogy, config.hallOfFame, config.variant);
-      if (s.origin.kind === 'seed' && s.level === 'full' && (!bestBaseline || s.combined > bestBaseline.combined)) {
-        bestBaseline = hofEntry(s, generation, genealogy, config.variant);
+      if (s.origin.kind === 'seed' && s.level === 'full') {
+        const name = s.origin.baseline;
+        const seen = baselines[name];
+        if (!seen || s.combined > seen.combined) baselines[name] = hofEntry(s, generation, genealogy, config.variant);
+        if (!bestBaseline || s.combined > bestBaseline.combined) bestBaseline = hofEntry(s, generation, genealogy, config.variant);
       }
     }
     const combinedAll = scored.map((s) => s.combined);
@@ -447,6 +455,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       hallOfFame,
       genealogy,
       ...(bestBaseline ? { bestBaseline } : {}),
+      baselines: { ...baselines },
       eventsBytes: statSync(eventsPath).size,
       counters: { ...counters },
       complete: false,
@@ -458,14 +467,35 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
 
   if (!state.complete) {
     hallOfFame = await rescoreOnTest(hallOfFame, config, runOne, log);
-    if (bestBaseline) bestBaseline = (await rescoreOnTest([bestBaseline], config, runOne, log))[0];
-    writeFileAtomic(join(dir, 'hof.json'), `${JSON.stringify({ campaign: config.name, config, hallOfFame, bestBaseline: bestBaseline ?? null, counters }, null, 2)}\n`);
-    state = { ...state, hallOfFame, ...(bestBaseline ? { bestBaseline } : {}), counters: { ...counters }, complete: true };
+    // The baselines are re-scored with the same fresh seeds as the hall of fame, so every
+    // comparison on the test split is paired seed by seed.
+    const toRescore = config.rescoreBaselines === 'all' ? Object.keys(baselines) : bestBaseline?.origin.kind === 'seed' ? [bestBaseline.origin.baseline] : [];
+    const rescored = await rescoreOnTest(toRescore.map((n) => baselines[n] as HallOfFameEntry), config, runOne, log);
+    toRescore.forEach((n, i) => (baselines[n] = rescored[i] as HallOfFameEntry));
+    if (bestBaseline?.origin.kind === 'seed') bestBaseline = baselines[bestBaseline.origin.baseline] ?? bestBaseline;
+    const baselineList = sortedBaselines(baselines);
+    writeFileAtomic(
+      join(dir, 'hof.json'),
+      `${JSON.stringify({ campaign: config.name, config, hallOfFame, bestBaseline: bestBaseline ?? null, baselines: baselineList, counters }, null, 2)}\n`,
+    );
+    state = { ...state, hallOfFame, ...(bestBaseline ? { bestBaseline } : {}), baselines: { ...baselines }, counters: { ...counters }, complete: true };
     writeCheckpoint(dir, config.generations + 1, state);
   } else if (existsSync(join(dir, 'hof.json'))) {
     hallOfFame = (JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[] }).hallOfFame;
   }
-  return { dir, generations: config.generations, hallOfFame, ...(bestBaseline ? { bestBaseline } : {}), counters, wallMs: performance.now() - started };
+  return {
+    dir,
+    generations: config.generations,
+    hallOfFame,
+    ...(bestBaseline ? { bestBaseline } : {}),
+    baselines: sortedBaselines(baselines),
+    counters,
+    wallMs: performance.now() - started,
+  };
+}
+
+function sortedBaselines(baselines: Readonly<Record<string, HallOfFameEntry>>): HallOfFameEntry[] {
+  return Object.values(baselines).sort((a, b) => b.combined - a.combined || a.id.localeCompare(b.id));
 }
 
 function strategyConfig(config: CampaignConfig): ConstructorParameters<typeof SgeStrategy>[1] {

@@ -50,6 +50,8 @@ export interface CampaignConfig {
   readonly hallOfFame: number;
   /** Fresh seeds the hall of fame is re-scored with on the test split at the end. */
   readonly finalSeeds: number;
+  /** Baselines re-scored with the same fresh seeds: every seeded one, or only the best. */
+  readonly rescoreBaselines: 'all' | 'best';
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,7 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
     splitSeed: 0,
     hallOfFame: 10,
     finalSeeds: 3,
+    rescoreBaselines: 'all',
   };
 }
 
@@ -92,6 +95,7 @@ const KNOWN_FIELDS = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
+  'rescoreBaselines',
 ]);
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -199,6 +203,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     ...(dataDir !== undefined ? { dataDir } : {}),
     hallOfFame: integer(raw, 'hallOfFame', 1, 1000, d.hallOfFame),
     finalSeeds: integer(raw, 'finalSeeds', 0, 100, d.finalSeeds),
+    rescoreBaselines: oneOf(raw, 'rescoreBaselines', ['all', 'best'] as const, d.rescoreBaselines),
   };
   return config;
 }

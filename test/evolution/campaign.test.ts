@@ -71,6 +71,19 @@ test('a campaign writes its folder: config, one event line per evaluation and pe
   assert.ok(hof.hallOfFame.length > 0 && hof.hallOfFame.length <= 4);
   for (const h of hof.hallOfFame) assert.equal(h.test?.synthetic?.values.length, 2, 'final re-scoring uses the fresh seeds');
   assert.ok(reference.bestBaseline, 'the best seeded baseline is kept for comparison');
+  // Every seeded baseline is kept with its curves and re-scored on the same fresh seeds (paired comparisons).
+  const stored = JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { baselines: CampaignSummary['baselines'] };
+  assert.deepEqual(stored.baselines.map((b) => (b.origin as { baseline: string }).baseline).sort(), ['constant', 'dlrs', 'sgd_sa']);
+  for (const b of stored.baselines) {
+    assert.equal(b.test?.synthetic?.values.length, 2);
+    assert.ok((b.curves?.synthetic?.lr.length ?? 0) > 0, 'baseline curves are kept for the report');
+  }
+  assert.deepEqual(
+    [...stored.baselines].sort((a, b) => b.combined - a.combined).map((b) => b.id),
+    stored.baselines.map((b) => b.id),
+    'baselines are listed best first',
+  );
+  assert.equal(reference.bestBaseline?.id, stored.baselines[0]?.id);
 });
 
 test('the same seed gives the same campaign; the cache never changes its results', async () => {

@@ -32,6 +32,7 @@ interface HofFile {
   readonly config?: { readonly variant?: Variant; readonly name?: string };
   readonly hallOfFame?: readonly HallOfFameEntry[];
   readonly bestBaseline?: HallOfFameEntry | null;
+  readonly baselines?: readonly HallOfFameEntry[];
 }
 
 /** Generates the code for a rule in one format; ExportError (alr rules) becomes a UsageError. */
@@ -73,10 +74,14 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
     if (i >= 0) {
       entry = entries[i];
       rank = i + 1;
-    } else if (hof.bestBaseline && hof.bestBaseline.id === options.id) {
-      entry = hof.bestBaseline;
     } else {
-      throw new UsageError(`no hall-of-fame entry with id "${options.id}" in ${dir} (ids: ${entries.map((e) => e.id).join(', ') || 'none'})`);
+      // Seeded baselines are exported from the campaign too, with the scores they got there.
+      const others = [...(hof.baselines ?? []), ...(hof.bestBaseline ? [hof.bestBaseline] : [])];
+      entry = others.find((e) => e.id === options.id);
+      if (!entry) {
+        const ids = [...entries, ...others].map((e) => e.id);
+        throw new UsageError(`no hall-of-fame or baseline entry with id "${options.id}" in ${dir} (ids: ${[...new Set(ids)].join(', ') || 'none'})`);
+      }
     }
   } else {
     rank = options.rank ?? 1;

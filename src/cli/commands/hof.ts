@@ -11,22 +11,37 @@ import { UsageError } from '../errors.js';
 import { parseIntegerOption } from '../options.js';
 import { renderTable } from '../table.js';
 
-interface HofFile {
+export interface HofFile {
   readonly hallOfFame: readonly HallOfFameEntry[];
   readonly bestBaseline?: HallOfFameEntry | null;
+  /** Every seeded baseline at full fidelity, best first (empty for campaigns of older versions). */
+  readonly baselines: readonly HallOfFameEntry[];
   readonly final: boolean;
+}
+
+type Stored = { hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry | null; baselines?: HallOfFameEntry[] | Record<string, HallOfFameEntry> };
+
+function baselineList(stored: Stored): HallOfFameEntry[] {
+  const b = stored.baselines ?? [];
+  return (Array.isArray(b) ? [...b] : Object.values(b)).sort((x, y) => y.combined - x.combined || x.id.localeCompare(y.id));
 }
 
 export function readHallOfFame(dir: string): HofFile {
   if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`${dir} is not a campaign folder (no config.json)`);
   const file = join(dir, 'hof.json');
   if (existsSync(file)) {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry | null };
-    return { hallOfFame: data.hallOfFame, bestBaseline: data.bestBaseline ?? null, final: true };
+    let data: Stored;
+    try {
+      data = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+    } catch (e) {
+      throw new UsageError(`${file} is not readable JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(data.hallOfFame)) throw new UsageError(`${file} has no "hallOfFame" list`);
+    return { hallOfFame: data.hallOfFame, bestBaseline: data.bestBaseline ?? null, baselines: baselineList(data), final: true };
   }
-  const checkpoint = loadLatestCheckpoint<{ hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry }>(dir);
-  if (!checkpoint || checkpoint.generation < 0) throw new UsageError(`${dir} has no hall of fame yet (no generation has finished)`);
-  return { hallOfFame: checkpoint.body.hallOfFame, bestBaseline: checkpoint.body.bestBaseline ?? null, final: false };
+  const checkpoint = loadLatestCheckpoint<Stored>(dir);
+  if (!checkpoint || checkpoint.generation < 0 || !checkpoint.body) throw new UsageError(`${dir} has no hall of fame yet (no generation has finished)`);
+  return { hallOfFame: checkpoint.body.hallOfFame, bestBaseline: checkpoint.body.bestBaseline ?? null, baselines: baselineList(checkpoint.body), final: false };
 }
 
 export function registerHof(program: Command, out: (s: string) => void): void {
@@ -36,15 +51,17 @@ export function registerHof(program: Command, out: (s: string) => void): void {
     .argument('<campaign>', 'the campaign folder, e.g. runs/dlr-mnist-mlp-s0')
     .option('--top <k>', 'show the best k', parseIntegerOption('--top', 1, 1000))
     .option('--json', 'print as JSON')
+    .option('--no-baselines', 'leave out the table of seeded baselines')
     .addHelpText('after', '\nExamples:\n  autolr hof runs/dlr-mnist-mlp-s0\n  autolr hof runs/pinn-a --top 3 --json')
-    .action((dir: string, options: { top?: number; json?: boolean }) => {
+    .action((dir: string, options: { top?: number; json?: boolean; baselines: boolean }) => {
       const hof = readHallOfFame(dir);
       const entries = hof.hallOfFame.slice(0, options.top ?? hof.hallOfFame.length);
       if (options.json) {
-        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline }, null, 2));
+        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline, baselines: hof.baselines }, null, 2));
         return;
       }
       out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final));
+      if (options.baselines && hof.baselines.length > 0) out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0])}`);
     });
 }
 
@@ -66,6 +83,34 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
     }
   }
   return parts.join(', ');
+}
+
+/** The seeded baselines, each compared with the campaign's best rule (test differences are paired by seed). */
+export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined): string {
+  const tasks = [...new Set(baselines.flatMap((h) => Object.keys(h.scores)))];
+  const rows = baselines.map((b) => [
+    b.origin.kind === 'seed' ? b.origin.baseline : b.id,
+    b.combined.toFixed(4),
+    ...tasks.map((t) => (b.scores[t] === undefined ? '-' : (b.scores[t] as number).toFixed(4))),
+    testText(b),
+    best ? pairedText(best, b) : '-',
+  ]);
+  return renderTable(['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'best rule wins (paired seeds)'], rows);
+}
+
+/** Per task: on how many fresh seeds the rule beat the baseline, and the mean paired difference. */
+function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
+  if (!rule.test || !base.test) return '-';
+  const parts: string[] = [];
+  for (const [task, t] of Object.entries(rule.test)) {
+    const b = base.test[task];
+    if (!b || b.values.length !== t.values.length) continue;
+    const diffs = t.values.map((v, i) => v - (b.values[i] as number)).filter((d) => Number.isFinite(d));
+    const wins = diffs.filter((d) => d > 0).length;
+    const mean = diffs.reduce((a, d) => a + d, 0) / Math.max(1, diffs.length);
+    parts.push(`${wins}/${diffs.length} (${mean >= 0 ? '+' : ''}${mean.toFixed(4)})`);
+  }
+  return parts.join('; ') || '-';
 }
 
 export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean): string {
