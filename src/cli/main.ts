@@ -13,6 +13,7 @@ import { registerExport } from './commands/export.js';
 import { registerGrammar } from './commands/grammar.js';
 import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
+import { registerReport } from './commands/report.js';
 import { registerTrace } from './commands/trace.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerGrammar(program, io.out);
   registerHof(program, io.out);
   registerList(program, io.out);
+  registerReport(program, io.out);
   registerTrace(program, io.out);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

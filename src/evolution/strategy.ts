@@ -20,6 +20,8 @@ import { createHash } from 'node:crypto';
 import type { Grammar } from '../grammar/bnf.js';
 import { DEFAULT_MAX_EXPANSIONS, mapGenotype, MappingError, randomGenotype, type Genotype, type Mapped } from '../grammar/genotype.js';
 import { printRule } from '../grammar/printer.js';
+import { parseRule } from '../grammar/parser.js';
+import { ruleKey } from '../grammar/hash.js';
 import type { Evaluated, Individual, Origin } from './individual.js';
 import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tournament, type MutationRates } from './operators.js';
 import { Stream, type StreamState } from '../random/stream.js';
@@ -357,11 +359,13 @@ export class SgeStrategy {
     } else if (this.cfg.mode === 'generational') {
       this.carried = this.elitesOf(this.current);
       const select = (): Evaluated => tournament(this.current, this.cfg.tournamentSize, this.stream);
-      batch = Array.from({ length: this.cfg.populationSize - this.cfg.elites }, () => this.breed(select, birth));
+      const seen = this.populationKeys();
+      batch = Array.from({ length: this.cfg.populationSize - this.cfg.elites }, () => this.breed(select, birth, seen));
     } else {
       this.carried = [];
       const select = (): Evaluated => tournament(this.current, this.cfg.sampleSize, this.stream);
-      batch = Array.from({ length: this.cfg.batchSize }, () => this.breed(select, birth));
+      const seen = this.populationKeys();
+      batch = Array.from({ length: this.cfg.batchSize }, () => this.breed(select, birth, seen));
     }
     this.pending = batch;
     return [...batch];
@@ -472,17 +476,27 @@ export class SgeStrategy {
     return batch;
   }
 
+  /** Simplified structural keys of the current population (rules equal after simplification share one). */
+  private populationKeys(): Set<string> {
+    return new Set(this.current.map((e) => ruleKey(parseRule(e.text, this.grammar.variant))));
+  }
+
   /**
    * One child: two tournament winners, crossover (with its probability),
    * codon mutation, constant mutation, then mapping (repair and extension).
    * A variation that maps to no valid rule, or to one over maxExpansions, is
-   * tried again from the same parents; after MAX_ATTEMPTS the child is a copy
-   * of the first parent.
+   * tried again from the same parents; so is one whose rule, once simplified,
+   * is already in the population or the batch (`seen`): without this the
+   * population fills with copies of one good rule, each costing an
+   * evaluation or a cache hit and none exploring. After MAX_ATTEMPTS the last
+   * valid variation is kept even if it is a duplicate, or, if none was valid,
+   * the child is a copy of the first parent.
    */
-  private breed(select: () => Evaluated, birth: number): Individual {
+  private breed(select: () => Evaluated, birth: number, seen: Set<string>): Individual {
     const p1 = select();
     const p2 = select();
     const twoParents = p1.id !== p2.id;
+    let fallback: Individual | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { child, crossed } = crossover(p1.genotype, p2.genotype, this.cfg.crossoverProbability, this.stream);
       const mutated = mutate(this.grammar, child, this.rates, this.stream);
@@ -494,8 +508,15 @@ export class SgeStrategy {
       if (!sameCodons(child, mutated)) operators.push('mutation');
       if (!sameReals(mutated, varied)) operators.push('constant-mutation');
       const origin: Origin = { kind: 'offspring', parents: crossed && twoParents ? [p1.id, p2.id] : [p1.id], operators };
-      return { id: this.newId(birth), genotype: mapped.genotype, text: printRule(mapped.rule), origin, birth };
+      const candidate = { genotype: mapped.genotype, text: printRule(mapped.rule), origin };
+      const key = ruleKey(mapped.rule);
+      if (!seen.has(key) || attempt === MAX_ATTEMPTS - 1) {
+        seen.add(key);
+        return { id: this.newId(birth), ...candidate, birth };
+      }
+      fallback = { id: '', ...candidate, birth };
     }
+    if (fallback) return { ...fallback, id: this.newId(birth) };
     return { id: this.newId(birth), genotype: clone(p1.genotype), text: p1.text, origin: { kind: 'offspring', parents: [p1.id], operators: [] }, birth };
   }
 }

@@ -23,6 +23,9 @@ test('autolr hof shows the hall of fame against the best baseline, as a table or
   assert.equal(table.code, 0, table.err);
   assert.match(table.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +vs best baseline +from +time +rule \(simplified\)/);
   assert.match(table.out, /\nbest baseline: (constant|exponential) \(g0-\d+\) score 0\.\d+/);
+  assert.match(table.out, /seeded baselines \(full fidelity\):\n.*baseline +score +synthetic \(search\) +test \(fresh seeds\) +best rule wins \(paired seeds\)/);
+  assert.match(table.out, /\bconstant\b.*\d\/2 \([+-]\d\.\d{4}\)/, 'each baseline shows on how many of the 2 fresh seeds the best rule won');
+  assert.doesNotMatch((await cli('hof', join(runs, 'h'), '--no-baselines')).out, /seeded baselines/);
   const json = JSON.parse((await cli('hof', join(runs, 'h'), '--top', '1', '--json')).out);
   assert.equal(json.final, true);
   assert.equal(json.hallOfFame.length, 1);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { loadGrammar, parseGrammar, type Grammar } from '../../src/grammar/bnf.js';
 import { mapGenotype } from '../../src/grammar/genotype.js';
 import { printRule } from '../../src/grammar/printer.js';
+import { parseRule } from '../../src/grammar/parser.js';
+import { ruleKey } from '../../src/grammar/hash.js';
 import { ruleEquals } from '../../src/grammar/ast.js';
 import { baselineRule, baselinesOf, getBaseline } from '../../src/baselines/registry.js';
 import { seedIndividuals } from '../../src/evolution/seeding.js';
@@ -244,4 +246,24 @@ test('ids are unique across a campaign', () => {
   const ids = run(s, 6).flat().map((i) => i.id);
   assert.equal(new Set(ids).size, ids.length);
   assert.ok(ids.every((id) => /^g\d+-\d+$/.test(id)));
+});
+
+test('offspring avoid rules already in the population or the batch, compared after simplification', () => {
+  // Fitness rewards rules that simplify to the seeded constant rate: without the
+  // check, selection fills the population with copies of it within a few generations.
+  const s = strategy(dlr, { populationSize: 20, elites: 2, mutationRate: 0.05, crossoverProbability: 0.2 }, 'dups', ['constant']);
+  const key = (text: string): string => ruleKey(parseRule(text, 'dlr'));
+  let batch = s.ask();
+  const fit = key(batch[0]?.text as string);
+  let population: ReadonlyArray<{ text: string }> = batch;
+  let repeats = 0;
+  for (let g = 0; g < 6; g++) {
+    s.tell(batch.map((i) => ({ id: i.id, fitness: key(i.text) === fit ? 1 : 0.01 * fakeFitness(i.text) })));
+    population = [...s.population()];
+    batch = s.ask();
+    const inPopulation = new Set(population.map((i) => key(i.text)));
+    const keys = batch.map((c) => key(c.text));
+    repeats += keys.filter((k, i) => inPopulation.has(k) || keys.indexOf(k) !== i).length;
+  }
+  assert.ok(repeats <= 12, `${repeats} of 108 children repeat a rule (without the check: 86; a child may repeat only after 10 tries found nothing new)`);
 });

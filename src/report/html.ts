@@ -1,0 +1,189 @@
+/**
+ * Builds the campaign report: one self-contained HTML page (inline CSS and
+ * SVG, no scripts, no external resources) with the plots and the tables.
+ */
+import type { CampaignConfig } from '../evolution/config.js';
+import type { HallOfFameEntry } from '../evolution/campaign.js';
+import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
+import { generationRows, type EventLog } from './events.js';
+import { renderSvg } from './svg.js';
+
+export interface ReportInput {
+  readonly config: CampaignConfig;
+  readonly events: EventLog;
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  /** Every seeded baseline at full fidelity, best first (older campaigns: only the best one). */
+  readonly baselines: readonly HallOfFameEntry[];
+  /** False while the campaign is still running (figures from its last checkpoint). */
+  readonly final: boolean;
+  /** How many of the best rules get curves in the plots. */
+  readonly topCurves?: number;
+  /** Shown in the footer; fixed in tests so reports compare byte for byte. */
+  readonly generatedAt?: string;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+const f4 = (x: number | undefined | null): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(4));
+
+function testCell(h: HallOfFameEntry, task: string): string {
+  const t = h.test?.[task];
+  return t ? `${f4(t.mean)} ± ${f4(t.sd)}` : '–';
+}
+
+/** Seeds on which `rule` beat `base` on the test split, and the mean paired difference. */
+function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, task: string): string {
+  const r = rule?.test?.[task];
+  const b = base.test?.[task];
+  if (!r || !b || r.values.length !== b.values.length || r.values.length === 0) return '–';
+  const diffs = r.values.map((v, i) => v - (b.values[i] as number)).filter((d) => Number.isFinite(d));
+  const wins = diffs.filter((d) => d > 0).length;
+  const mean = diffs.reduce((a, d) => a + d, 0) / Math.max(1, diffs.length);
+  return `${wins}/${diffs.length} (${mean >= 0 ? '+' : ''}${mean.toFixed(4)})`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], ruleColumn: number): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const trs = rows
+    .map((r) => `<tr>${r.map((c, i) => (i === ruleColumn ? `<td><code>${escapeHtml(c)}</code></td>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`)
+    .join('\n');
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs}\n</tbody>\n</table>`;
+}
+
+function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
+  const best = input.baselines[0];
+  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), 'vs best baseline (test, paired)', 'from', 'rule (simplified)'];
+  const rows = input.hallOfFame.map((h, i) => [
+    String(i + 1),
+    h.id,
+    f4(h.combined),
+    ...tasks.map((t) => f4(h.scores[t])),
+    ...tasks.map((t) => testCell(h, t)),
+    best ? tasks.map((t) => pairedCell(h, best, t)).join('; ') : '–',
+    h.lineage.join(', ') || '(random)',
+    h.simplified,
+  ]);
+  return table(head, rows, head.length - 1);
+}
+
+function baselineTable(input: ReportInput, tasks: readonly string[]): string {
+  const top = input.hallOfFame[0];
+  const head = ['baseline', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), 'best rule wins on seeds (mean diff)', 'rule'];
+  const rows = input.baselines.map((b) => [
+    b.origin.kind === 'seed' ? b.origin.baseline : '?',
+    b.id,
+    f4(b.combined),
+    ...tasks.map((t) => f4(b.scores[t])),
+    ...tasks.map((t) => testCell(b, t)),
+    tasks.map((t) => pairedCell(top, b, t)).join('; '),
+    b.simplified,
+  ]);
+  return table(head, rows, head.length - 1);
+}
+
+function curveSeries(input: ReportInput, task: string): CurveSeries[] {
+  const top = input.hallOfFame.slice(0, input.topCurves ?? 3);
+  const fromEntry = (h: HallOfFameEntry, label: string, kind: CurveSeries['kind']): CurveSeries[] => {
+    const c = h.curves?.[task];
+    return c ? [{ label, kind, lr: c.lr, loss: c.loss }] : [];
+  };
+  return [
+    ...top.flatMap((h, i) => fromEntry(h, `#${i + 1} ${h.id}`, 'evolved')),
+    ...input.baselines.flatMap((b) => fromEntry(b, b.origin.kind === 'seed' ? b.origin.baseline : b.id, 'baseline')),
+  ];
+}
+
+function figure(svg: string, caption: string): string {
+  return `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+}
+
+const STYLE = `
+body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td code { white-space: pre-wrap; word-break: break-word; font-size: 0.95em; }
+figure { display: inline-block; margin: 0.5em 1em 1em 0; }
+figcaption { font-size: 0.85em; color: #555; max-width: 600px; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
+dt { font-weight: bold; }
+.note { background: #fff6d5; padding: 0.5em 1em; border-left: 4px solid #e0b000; }
+`;
+
+export async function buildReport(input: ReportInput): Promise<string> {
+  const { config, events } = input;
+  const rows = generationRows(events);
+  const tasks = [...config.tasks];
+  const figures: string[] = [];
+  if (rows.length > 0) {
+    figures.push(
+      figure(await renderSvg(scoreByGenerationChart(rows)), 'Best score so far at full fidelity, and the best and median combined score of each generation.'),
+      figure(await renderSvg(scoreByTimeChart(rows, events)), 'Every candidate scored (at the end of its generation) against elapsed wall time; the line is the best so far.'),
+      figure(
+        await renderSvg(cacheAndPromotionChart(rows)),
+        'Share of score look-ups answered by the cache, and share of candidates promoted past the hurdle to full fidelity.',
+      ),
+    );
+  }
+  const curveFigures: string[] = [];
+  for (const task of tasks) {
+    const series = curveSeries(input, task);
+    if (series.length === 0) continue;
+    for (const q of ['lr', 'loss'] as const) {
+      curveFigures.push(
+        figure(
+          await renderSvg(curveChart(task, q, series)),
+          `${q === 'lr' ? 'Learning rate' : 'Training loss'} per epoch at full fidelity with the search seed: the best evolved rules (solid) and the seeded baselines (dashed).`,
+        ),
+      );
+    }
+  }
+  const last = rows[rows.length - 1];
+  const totalRuns = last ? events.generations[events.generations.length - 1]?.evaluations ?? 0 : 0;
+  const totalHits = events.generations[events.generations.length - 1]?.cacheHits ?? 0;
+  const promoted = events.generations.reduce((a, g) => a + g.promoted, 0);
+  const candidates = events.generations.reduce((a, g) => a + g.candidates, 0);
+  const summary = [
+    ['campaign', config.name],
+    ['variant', `${config.variant} (grammar ${config.grammar}${config.variant === 'dlr' ? `, base optimizer ${config.optimizer}` : ''})`],
+    ['tasks', tasks.join(', ')],
+    ['population × generations', `${config.population} × ${config.generations} (${config.mode}), seed ${config.seed}`],
+    ['generations done', `${rows.length} of ${config.generations}${input.final ? '' : ' — still running'}`],
+    ['wall time', last ? `${(last.elapsedS / 60).toFixed(1)} min (generations only; the final test re-scoring is not included)` : '–'],
+    ['candidates', `${candidates}, of which ${promoted} promoted to full fidelity`],
+    ['training runs', `${totalRuns} (cache hits: ${totalHits})`],
+    ['final re-scoring', `${config.finalSeeds} fresh seed(s) on the test split`],
+  ];
+  const dl = summary.map(([k, v]) => `<dt>${escapeHtml(k as string)}</dt><dd>${escapeHtml(v as string)}</dd>`).join('\n');
+  const notes: string[] = [];
+  if (!input.final) notes.push('The campaign is still running: scores come from its latest checkpoint, and the test re-scoring happens at the end.');
+  if (events.skippedLines > 0) notes.push(`${events.skippedLines} line(s) of the event log could not be read and were skipped.`);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>autolr report: ${escapeHtml(config.name)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>autolr campaign report: ${escapeHtml(config.name)}</h1>
+${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
+<dl>
+${dl}
+</dl>
+<h2>Hall of fame</h2>
+${input.hallOfFame.length > 0 ? hallOfFameTable(input, tasks) : '<p>No rule has been scored at full fidelity yet.</p>'}
+<h2>Seeded baselines</h2>
+${input.baselines.length > 0 ? baselineTable(input, tasks) : '<p>No seeded baseline was scored at full fidelity.</p>'}
+<h2>Search</h2>
+${figures.length > 0 ? figures.join('\n') : '<p>No generation has finished yet.</p>'}
+<h2>Curves of the best rules and the baselines</h2>
+${curveFigures.length > 0 ? curveFigures.join('\n') : '<p>No curves recorded.</p>'}
+<footer><p>Generated by autolr${input.generatedAt ? ` on ${escapeHtml(input.generatedAt)}` : ''}. Test scores: ${config.finalSeeds} fresh seed(s), the same for every rule and baseline, so differences are paired by seed.</p></footer>
+</body>
+</html>
+`;
+}
