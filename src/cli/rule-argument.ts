@@ -59,3 +59,17 @@ export function resolveRuleArgument(arg: string, variant: Variant, paramsJson?: 
     throw err;
   }
 }
+
+/** As resolveRuleArgument; without a variant, rule text is read as whichever variant parses (dlr first). */
+export function resolveRuleOfAnyVariant(arg: string, variant: Variant | undefined, paramsJson?: string): RuleArgument {
+  if (variant) return resolveRuleArgument(arg, variant, paramsJson);
+  try {
+    return resolveRuleArgument(arg, 'dlr', paramsJson);
+  } catch (dlrError) {
+    try {
+      return resolveRuleArgument(arg, 'alr', paramsJson);
+    } catch {
+      throw dlrError;
+    }
+  }
+}

@@ -72,7 +72,7 @@ export function printJsExpr(e: Expr, signals = 's'): string {
   }
 }
 
-/** Thrown for rules the JS/TS exporter cannot handle (adaptive rules, for now). */
+/** Thrown for rules an exporter cannot handle. */
 export class ExportError extends Error {
   constructor(message: string) {
     super(message);
@@ -82,7 +82,7 @@ export class ExportError extends Error {
 
 export function requireDlr(rule: Rule): DlrRule {
   if (rule.variant !== 'dlr') {
-    throw new ExportError('exporting adaptive (alr) rules is not supported yet: only dynamic (dlr) schedule rules can be exported');
+    throw new ExportError('this generator writes schedule (dlr) rules; adaptive (alr) rules are exported as optimizers by alr-js.ts and alr-python.ts');
   }
   return rule;
 }
@@ -287,7 +287,7 @@ export function createLrCallback(optimizer«: object», options«: LrCallbackOpt
 }
 `;
 
-function applyTemplate(template: string, typed: boolean): string {
+export function applyTemplate(template: string, typed: boolean): string {
   return template.replace(/«([\s\S]*?)»/g, (_m, inner: string) => (typed ? inner : ''));
 }
 

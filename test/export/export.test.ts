@@ -299,9 +299,9 @@ test('autolr export refuses bad input with exit code 2', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['export', dir, '--format', 'ts'], /no hall of fame/],
     [['export', campaignDir, '--rank', '3', '--format', 'ts'], /out of range/],
-    [['export', campaignDir, '--id', 'nope', '--format', 'ts'], /no hall-of-fame entry with id "nope"/],
+    [['export', campaignDir, '--id', 'nope', '--format', 'ts'], /no hall-of-fame or baseline entry with id "nope"/],
     [['export', campaignDir, '--format', 'rust'], /--format must be one of ts, js, py/],
-    [['export', '--rule', 'adam', '--format', 'ts'], /adaptive \(alr\) rules is not supported yet/],
+    [['export', '--rule', 'adam', '--format', 'ts', '--lr0', '-1'], /--lr0/],
     [['export', '--rule', 'no_such_baseline', '--format', 'ts'], /neither rule text nor a baseline/],
     [['export', '--format', 'ts'], /campaign folder or --rule/],
   ];

@@ -13,7 +13,7 @@ import { getTask, TASKS, UnknownTaskError } from '../../tasks/registry.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
-import { resolveRuleArgument, type RuleArgument } from '../rule-argument.js';
+import { resolveRuleOfAnyVariant, type RuleArgument } from '../rule-argument.js';
 import { renderTable } from '../table.js';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
@@ -62,7 +62,7 @@ export function registerEval(program: Command, out: (s: string) => void): void {
       ].join('\n'),
     )
     .action(async (options: EvalOptions) => {
-      const arg = resolveRule(options);
+      const arg = resolveRuleOfAnyVariant(options.rule, options.variant, options.params);
       const task = lookupTask(options.task);
       const backend = await startBackend(options.backend);
       const optimizer = options.optimizer ?? (arg.baseline?.entry.variant === 'dlr' ? arg.baseline.entry.optimizer : 'adam');
@@ -83,18 +83,6 @@ export function registerEval(program: Command, out: (s: string) => void): void {
     });
 }
 
-function resolveRule(options: EvalOptions): RuleArgument {
-  if (options.variant) return resolveRuleArgument(options.rule, options.variant, options.params);
-  try {
-    return resolveRuleArgument(options.rule, 'dlr', options.params);
-  } catch (dlrError) {
-    try {
-      return resolveRuleArgument(options.rule, 'alr', options.params);
-    } catch {
-      throw dlrError;
-    }
-  }
-}
 
 export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
   try {

@@ -11,15 +11,20 @@ import type { HallOfFameEntry } from '../../evolution/campaign.js';
 import type { ExportInfo } from '../../export/header.js';
 import { ExportError, generateJs } from '../../export/js.js';
 import { generatePython } from '../../export/python.js';
+import { generateAlrJs } from '../../export/alr-js.js';
+import { generateAlrPython } from '../../export/alr-python.js';
+import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
 import { UsageError } from '../errors.js';
-import { parseChoiceOption, parseIntegerOption } from '../options.js';
-import { resolveRuleArgument } from '../rule-argument.js';
+import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
+import { resolveRuleOfAnyVariant } from '../rule-argument.js';
 
 export const EXPORT_FORMATS = ['ts', 'js', 'py'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 interface ExportOptions {
   rule?: string;
+  variant?: Variant;
+  lr0?: number;
   params?: string;
   rank?: number;
   id?: string;
@@ -29,15 +34,19 @@ interface ExportOptions {
 
 interface HofFile {
   readonly campaign?: string;
-  readonly config?: { readonly variant?: Variant; readonly name?: string };
+  readonly config?: { readonly variant?: Variant; readonly name?: string; readonly lr0?: number };
   readonly hallOfFame?: readonly HallOfFameEntry[];
   readonly bestBaseline?: HallOfFameEntry | null;
   readonly baselines?: readonly HallOfFameEntry[];
 }
 
-/** Generates the code for a rule in one format; ExportError (alr rules) becomes a UsageError. */
-export function exportRule(rule: Rule, info: ExportInfo, format: ExportFormat): string {
+/**
+ * Generates the code for a rule in one format: schedule rules as functions and
+ * callbacks, adaptive rules as optimizer classes (`lr0`: their default rate).
+ */
+export function exportRule(rule: Rule, info: ExportInfo, format: ExportFormat, lr0 = DEFAULT_LR0.alr): string {
   try {
+    if (rule.variant === 'alr') return format === 'py' ? generateAlrPython(rule, info, lr0) : generateAlrJs(rule, info, format, lr0);
     return format === 'py' ? generatePython(rule, info) : generateJs(rule, info, format);
   } catch (err) {
     if (err instanceof ExportError) throw new UsageError(err.message);
@@ -63,7 +72,7 @@ function readHof(dir: string): HofFile {
 }
 
 /** Picks the entry of a campaign's hall of fame by rank (1-based, default 1) or id. */
-export function campaignRule(dir: string, options: { rank?: number; id?: string }): { rule: Rule; info: ExportInfo } {
+export function campaignRule(dir: string, options: { rank?: number; id?: string }): { rule: Rule; info: ExportInfo; lr0?: number } {
   const hof = readHof(dir);
   const entries = hof.hallOfFame ?? [];
   const variant: Variant = hof.config?.variant ?? 'dlr';
@@ -100,6 +109,7 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
   const campaign = hof.campaign ?? hof.config?.name;
   return {
     rule,
+    ...(hof.config?.lr0 !== undefined ? { lr0: hof.config.lr0 } : {}),
     info: {
       text: entry.text,
       ...(campaign !== undefined ? { campaign } : {}),
@@ -119,6 +129,8 @@ export function registerExport(program: Command, out: (s: string) => void): void
     .argument('[campaign]', 'a finished campaign folder (holding hof.json)')
     .option('--rule <rule>', 'instead of a campaign: a baseline name or dynamic rule text')
     .option('--params <json>', 'baseline parameters as JSON, with --rule')
+    .option('--variant <variant>', 'read --rule text as dlr or alr (default: whichever parses)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
+    .option('--lr0 <rate>', `default learning rate of an exported optimizer (alr; default: the campaign's, else ${DEFAULT_LR0.alr})`, parsePositiveNumberOption('--lr0'))
     .option('--rank <n>', 'hall-of-fame rank to export, from 1 (default 1)', parseIntegerOption('--rank', 1, 1_000_000))
     .option('--id <id>', 'hall-of-fame entry id to export')
     .requiredOption('--format <format>', 'ts, js or py', parseChoiceOption('--format', EXPORT_FORMATS))
@@ -132,23 +144,26 @@ export function registerExport(program: Command, out: (s: string) => void): void
         '  autolr export runs/dlr-mnist-mlp-s0 --rank 2 --format py',
         '  autolr export --rule dlrs --format js',
         '  autolr export --rule "epoch: lr0 * pow(0.5, epoch)" --format py -o schedule.py',
+        '  autolr export runs/alr-fashion-mnist-mlp-s0 --format ts -o optimizer.ts   # an alr campaign: a tf.Optimizer',
+        '  autolr export --rule adam --format py --lr0 0.002                         # torch.optim.Optimizer',
       ].join('\n'),
     )
     .action((campaign: string | undefined, options: ExportOptions) => {
       let rule: Rule;
       let info: ExportInfo;
+      let lr0: number | undefined;
       if (options.rule !== undefined) {
         if (campaign !== undefined) throw new UsageError('give a campaign folder or --rule, not both');
         if (options.rank !== undefined || options.id !== undefined) throw new UsageError('--rank and --id select from a campaign, not with --rule');
-        const arg = resolveRuleArgument(options.rule, 'dlr', options.params);
+        const arg = resolveRuleOfAnyVariant(options.rule, options.variant, options.params);
         rule = arg.rule;
         info = { text: arg.text, ...(arg.baseline ? { baseline: { name: arg.baseline.entry.name, params: arg.baseline.params } } : {}) };
       } else {
         if (campaign === undefined) throw new UsageError('give a campaign folder or --rule NAME_OR_TEXT');
         if (options.rank !== undefined && options.id !== undefined) throw new UsageError('give --rank or --id, not both');
-        ({ rule, info } = campaignRule(campaign, options));
+        ({ rule, info, lr0 } = campaignRule(campaign, options));
       }
-      const code = exportRule(rule, info, options.format);
+      const code = exportRule(rule, info, options.format, options.lr0 ?? lr0 ?? DEFAULT_LR0.alr);
       if (options.output !== undefined) {
         try {
           writeFileSync(options.output, code);
