@@ -21,7 +21,9 @@ test('autolr evolve runs a campaign from a config file and prints its hall of fa
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /campaign tiny: dlr rules on synthetic, population 4, 1 generations/);
   assert.match(r.err, /generation 1\/1: 4 candidates/);
-  assert.match(r.out, /rank +id +score +test \(fresh seeds\) +from +rule\n1 +/);
+  assert.match(r.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +vs best baseline +from +time +rule \(simplified\)\n1 +/);
+  assert.match(r.out, /seeded baselines \(full fidelity\):/);
+  assert.match(r.out, /next: autolr report /);
   assert.ok(existsSync(join(runs, 'tiny', 'hof.json')));
   const again = await cli('evolve', '--resume', join(runs, 'tiny'), '--backend', 'wasm');
   assert.equal(again.code, 0, again.err);

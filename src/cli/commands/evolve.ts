@@ -13,7 +13,7 @@ import { getTask, UnknownTaskError } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
-import { renderTable } from '../table.js';
+import { formatBaselines, formatHallOfFame } from './hof.js';
 import { BACKEND_CHOICES, startBackend } from './eval.js';
 
 interface EvolveOptions {
@@ -162,22 +162,13 @@ function safeResolve(raw: Record<string, unknown>): CampaignConfig {
 }
 
 function formatSummary(s: CampaignSummary): string {
-  const rows = s.hallOfFame.map((h, i) => [
-    i + 1,
-    h.id,
-    h.combined.toFixed(4),
-    h.test ? Object.entries(h.test).map(([t, v]) => `${t} ${v.metric} ${v.mean.toFixed(4)} ± ${v.sd.toFixed(4)}`).join('; ') : '-',
-    h.lineage.join(', ') || '(random)',
-    h.simplified,
-  ]);
   const lines = [
     `campaign folder: ${s.dir}`,
     `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s`,
     '',
-    renderTable(['rank', 'id', 'score', 'test (fresh seeds)', 'from', 'rule'], rows),
+    formatHallOfFame(s.hallOfFame, s.bestBaseline, true),
   ];
-  if (s.bestBaseline) {
-    lines.push('', `best baseline: ${s.bestBaseline.lineage.join(', ')} scored ${s.bestBaseline.combined.toFixed(4)}`);
-  }
+  if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0]));
+  lines.push('', `next: autolr report ${s.dir}   ·   autolr export ${s.dir} --format ts -o best.ts`);
   return lines.join('\n');
 }
