@@ -13,7 +13,7 @@ import { adaptiveOptimizer } from '../../src/evaluator/optimizers.js';
 import { compileAlrRule } from '../../src/grammar/compile-tensor.js';
 import { generateAlrJs, keptStates, optimizerClassName } from '../../src/export/alr-js.js';
 import { generateAlrPython } from '../../src/export/alr-python.js';
-import { run } from '../../src/cli/main.js';
+import { cli } from '../helpers/cli.js';
 
 // Generated modules import '@tensorflow/tfjs', so they are written below the
 // project's node_modules: they resolve the same tfjs instance the test uses.
@@ -238,13 +238,6 @@ test('the exported NumPy optimizer takes the engine\'s steps (float32, when nump
     }
   }
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'autolr', ...args], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 test('autolr export writes optimizers for alr baselines and rule text, with the default rate given', async () => {
   const ts = await cli('export', '--rule', 'rmsprop', '--format', 'ts', '--lr0', '0.002');

@@ -4,17 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync, cpSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { run } from '../../src/cli/main.js';
+import { cli } from '../helpers/cli.js';
 import { parseEventLog, generationRows } from '../../src/report/events.js';
 import { buildReport } from '../../src/report/html.js';
 import { resolveConfig } from '../../src/evolution/config.js';
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'autolr', ...args], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const runs = mkdtempSync(join(tmpdir(), 'autolr-report-'));
 const campaign = join(runs, 'r');

@@ -1,0 +1,51 @@
+/**
+ * The published evidence (examples/runs, docs/results.md) is reproducible: the
+ * winner of a published campaign, trained again with the campaign's seed at
+ * the cheap fidelity on the backend the campaign used, gets exactly the score
+ * its event log recorded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runJob } from '../../src/evaluator/job.js';
+import type { BackendChoice } from '../../src/evaluator/backend.js';
+import type { CampaignConfig } from '../../src/evolution/config.js';
+
+const PUBLISHED = join(import.meta.dirname, '..', '..', 'examples', 'runs', 'dlr-mnist-mlp');
+
+interface CheapOutcome {
+  readonly score: number;
+  readonly backend?: string;
+}
+
+test('the published DLR MNIST winner re-scores to its recorded cheap-fidelity score', async () => {
+  const config = JSON.parse(readFileSync(join(PUBLISHED, 'config.json'), 'utf8')) as CampaignConfig;
+  const hof = JSON.parse(readFileSync(join(PUBLISHED, 'hof.json'), 'utf8')) as { hallOfFame: Array<{ id: string; text: string }> };
+  const winner = hof.hallOfFame[0];
+  assert.ok(winner, 'the published hall of fame has a winner');
+  const task = config.tasks[0] as string;
+  const logged = readFileSync(join(PUBLISHED, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { type: string; id?: string; cheap?: Record<string, CheapOutcome> })
+    .find((e) => e.type === 'evaluation' && e.id === winner.id);
+  const published = logged?.cheap?.[task];
+  assert.ok(published, `the event log has ${winner.id}'s cheap score`);
+
+  const outcome = await runJob(
+    {
+      ruleText: winner.text,
+      variant: config.variant,
+      optimizer: config.optimizer,
+      task,
+      fidelity: 'cheap',
+      seed: config.seed,
+      splitSeed: config.splitSeed,
+      ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}),
+    },
+    (published.backend ?? 'wasm') as BackendChoice,
+  );
+  assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}`);
+  assert.equal(outcome.result.score, published.score);
+});
