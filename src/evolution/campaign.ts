@@ -84,7 +84,25 @@ export interface HallOfFameEntry {
   readonly wallMs: number;
   readonly curves?: Readonly<Record<string, TrainResult['curves']>>;
   /** Filled at the end: test metrics over fresh seeds, per task. */
-  readonly test?: Readonly<Record<string, { readonly mean: number; readonly sd: number; readonly values: readonly number[]; readonly metric: string }>>;
+  readonly test?: Readonly<Record<string, TestScores>>;
+}
+
+/** Test metrics of one rule on one task over the fresh seeds. */
+export interface TestScores {
+  /** Mean and sd over the runs that finished (NaN values are runs that stopped). */
+  readonly mean: number;
+  readonly sd: number;
+  /** One per fresh seed, in seed order; NaN (null in JSON) where the run stopped. */
+  readonly values: readonly number[];
+  readonly metric: string;
+  /** Per seed: why the run stopped, or null; absent in campaigns of older versions. */
+  readonly failures?: readonly (string | null)[];
+}
+
+/** " (k of n stopped)" when some fresh-seed runs stopped early, else "" (NaN reads back from JSON as null). */
+export function stoppedNote(t: TestScores): string {
+  const stopped = t.values.filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
+  return stopped > 0 ? ` (${stopped} of ${t.values.length} stopped)` : '';
 }
 
 interface CheckpointBody {
@@ -610,7 +628,7 @@ async function rescoreOnTest(
   log(`re-scoring ${hof.length} rule(s) on the test split with ${seeds.length} fresh seeds`);
   return Promise.all(
     hof.map(async (h) => {
-      const test: Record<string, { mean: number; sd: number; values: number[]; metric: string }> = {};
+      const test: Record<string, TestScores> = {};
       for (const task of config.tasks) {
         const outcomes = await Promise.all(seeds.map((seed) => runOne(h.text, task, 'full', seed)));
         const metric = outcomes.map((o) => Object.keys(o.test ?? {})[0]).find((m) => m !== undefined) ?? 'score';
@@ -618,7 +636,8 @@ async function rescoreOnTest(
         const finite = values.filter((v) => Number.isFinite(v));
         const mean = finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length);
         const sd = Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1));
-        test[task] = { mean, sd, values, metric };
+        const failures = outcomes.map((o) => (o.ok ? null : (o.failure ?? 'failed')));
+        test[task] = { mean, sd, values, metric, failures };
       }
       return { ...h, test };
     }),

@@ -3,7 +3,8 @@
  * SVG, no scripts, no external resources) with the plots and the tables.
  */
 import type { CampaignConfig } from '../evolution/config.js';
-import type { HallOfFameEntry } from '../evolution/campaign.js';
+import { stoppedNote, type HallOfFameEntry } from '../evolution/campaign.js';
+import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
 import { generationRows, type EventLog } from './events.js';
 import { renderSvg } from './svg.js';
@@ -30,18 +31,15 @@ const f4 = (x: number | undefined | null): string => (x === undefined || x === n
 
 function testCell(h: HallOfFameEntry, task: string): string {
   const t = h.test?.[task];
-  return t ? `${f4(t.mean)} ± ${f4(t.sd)}` : '–';
+  return t ? `${f4(t.mean)} ± ${f4(t.sd)}${stoppedNote(t)}` : '–';
 }
 
 /** Seeds on which `rule` beat `base` on the test split, and the mean paired difference. */
 function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, task: string): string {
   const r = rule?.test?.[task];
   const b = base.test?.[task];
-  if (!r || !b || r.values.length !== b.values.length || r.values.length === 0) return '–';
-  const diffs = r.values.map((v, i) => v - (b.values[i] as number)).filter((d) => Number.isFinite(d));
-  const wins = diffs.filter((d) => d > 0).length;
-  const mean = diffs.reduce((a, d) => a + d, 0) / Math.max(1, diffs.length);
-  return `${wins}/${diffs.length} (${mean >= 0 ? '+' : ''}${mean.toFixed(4)})`;
+  const c = r && b ? comparePaired(r, b) : undefined;
+  return c ? formatPaired(c) : '–';
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], ruleColumn: number): string {

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { HallOfFameEntry } from '../../evolution/campaign.js';
+import { stoppedNote, type HallOfFameEntry } from '../../evolution/campaign.js';
+import { comparePaired, formatPaired } from '../../evolution/paired.js';
 import { loadLatestCheckpoint } from '../../evolution/checkpoint.js';
 import { UsageError } from '../errors.js';
 import { parseIntegerOption } from '../options.js';
@@ -68,7 +69,7 @@ export function registerHof(program: Command, out: (s: string) => void): void {
 function testText(h: HallOfFameEntry): string {
   if (!h.test) return '-';
   return Object.entries(h.test)
-    .map(([task, t]) => `${task} ${t.metric} ${t.mean.toFixed(4)} ± ${t.sd.toFixed(4)}`)
+    .map(([task, t]) => `${task} ${t.metric} ${t.mean.toFixed(4)} ± ${t.sd.toFixed(4)}${stoppedNote(t)}`)
     .join('; ');
 }
 
@@ -101,15 +102,10 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
 /** Per task: on how many fresh seeds the rule beat the baseline, and the mean paired difference. */
 function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   if (!rule.test || !base.test) return '-';
-  const parts: string[] = [];
-  for (const [task, t] of Object.entries(rule.test)) {
-    const b = base.test[task];
-    if (!b || b.values.length !== t.values.length) continue;
-    const diffs = t.values.map((v, i) => v - (b.values[i] as number)).filter((d) => Number.isFinite(d));
-    const wins = diffs.filter((d) => d > 0).length;
-    const mean = diffs.reduce((a, d) => a + d, 0) / Math.max(1, diffs.length);
-    parts.push(`${wins}/${diffs.length} (${mean >= 0 ? '+' : ''}${mean.toFixed(4)})`);
-  }
+  const parts = Object.entries(rule.test).flatMap(([task, t]) => {
+    const b = base.test?.[task];
+    return b ? [formatPaired(comparePaired(t, b))] : [];
+  });
   return parts.join('; ') || '-';
 }
 
