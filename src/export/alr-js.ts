@@ -10,8 +10,8 @@
  * measured. The template convention is js.ts's: «…» is TypeScript-only.
  */
 import type { AlrRule, AlrState, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
-import { ALR_STATES, exprEquals, sig, signalsOf } from '../grammar/ast.js';
 import { ruleHash } from '../grammar/hash.js';
+import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
 import { applyTemplate, jsNumber } from './js.js';
 
@@ -56,13 +56,6 @@ export function printTfExpr(e: Expr): string {
   }
 }
 
-/** States the rule needs to keep: those some part reads, or whose own part is not the identity. */
-export function keptStates(rule: AlrRule): AlrState[] {
-  const identity = (s: AlrState): boolean => exprEquals(rule[s], sig(s));
-  const read = signalsOf(rule.update);
-  for (const s of ALR_STATES) if (!identity(s)) signalsOf(rule[s], read);
-  return ALR_STATES.filter((s) => read.has(s) || !identity(s));
-}
 
 /** A class name for tfjs serialization, unique per rule structure. */
 export function optimizerClassName(rule: AlrRule): string {
@@ -119,7 +112,8 @@ function pmax(a«: tf.Tensor», b«: tf.Tensor»)«: tf.Tensor» {
 
 export function generateAlrJs(rule: AlrRule, info: ExportInfo, format: 'ts' | 'js', lr0: number): string {
   const typed = format === 'ts';
-  const states = keptStates(rule);
+  // States the update does not depend on cannot change the weights: neither stored nor computed.
+  const states = liveStates(rule);
   const className = optimizerClassName(rule);
   const stateType = `{ ${states.map((s) => `${s}: tf.Variable`).join('; ')} }`;
   const inputsType = `{ grad: tf.Tensor; ${states.map((s) => `${s}: tf.Tensor; `).join('')}lr: number; step: number }`;

@@ -10,7 +10,7 @@
  */
 import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
 import { pythonFloat } from '../grammar/printer-python.js';
-import { keptStates } from './alr-js.js';
+import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
 
 const UNARY_PY: Record<UnaryOp, string> = {
@@ -153,7 +153,7 @@ class TorchOps(_Ops):
 `;
 
 export function generateAlrPython(rule: AlrRule, info: ExportInfo, lr0: number): string {
-  const states = keptStates(rule);
+  const states = liveStates(rule);
   const stateTuple = `(${states.map((s) => `"${s}"`).join(', ')}${states.length === 1 ? ',' : ''})`;
   const stepLines = [
     ...states.map((s) => `    ${s} = ${printPythonTensorExpr(rule[s])}\n    x["${s}"] = ${s}`),

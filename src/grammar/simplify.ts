@@ -21,7 +21,7 @@
  * when that subtree draws nothing, and one that swaps the evaluation order of
  * two operands is only exact when at most one of them draws.
  */
-import { bin, children, exprEquals, mapChildren, mapRule, num, un, type BinaryOp, type Expr, type Rule, type UnaryOp } from './ast.js';
+import { ALR_STATES, bin, children, exprEquals, mapChildren, mapRule, num, sig, signalsOf, un, type AlrRule, type AlrState, type BinaryOp, type Expr, type Rule, type UnaryOp } from './ast.js';
 import { interpret } from './interpreter.js';
 import { COMPARE_FNS } from './semantics.js';
 
@@ -40,9 +40,41 @@ export function simplifyExpr(e: Expr): Expr {
   }
 }
 
-/** Simplifies every part of a rule. */
+/**
+ * Simplifies every part of a rule. For adaptive rules it also drops dead
+ * states: a state the update does not depend on (directly, or through the
+ * states it reads) cannot change the weights, so its part becomes the
+ * identity (`alpha: alpha`, which printing leaves out). Every rule that moves
+ * the weights the same way then prints, hashes and caches as one.
+ */
 export function simplifyRule(rule: Rule): Rule {
-  return mapRule(rule, (e) => simplifyExpr(e));
+  const simplified = mapRule(rule, (e) => simplifyExpr(e));
+  return simplified.variant === 'alr' ? dropDeadStates(simplified) : simplified;
+}
+
+/** The states an adaptive rule's update depends on, directly or through other states, in update order. */
+export function liveStates(rule: AlrRule): AlrState[] {
+  const isState = (n: string): n is AlrState => (ALR_STATES as readonly string[]).includes(n);
+  const live = new Set<AlrState>([...signalsOf(rule.update)].filter(isState));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of [...live]) {
+      for (const n of signalsOf(rule[s])) {
+        if (isState(n) && !live.has(n)) {
+          live.add(n);
+          grew = true;
+        }
+      }
+    }
+  }
+  return ALR_STATES.filter((s) => live.has(s));
+}
+
+function dropDeadStates(rule: AlrRule): AlrRule {
+  const live = new Set(liveStates(rule));
+  let result = rule;
+  for (const s of ALR_STATES) if (!live.has(s)) result = { ...result, [s]: sig(s) };
+  return result;
 }
 
 // Trees are immutable, so purity facts can be remembered per node object;

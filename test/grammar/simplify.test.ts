@@ -327,9 +327,19 @@ test('constant folding', () => {
 test('simplifyRule keeps every part and the granularity', () => {
   const dlr = parseRule('step: lr * 1; accept: exp(-dloss / (0.1 * 10))', 'dlr');
   assert.equal(printRule(simplifyRule(dlr)), 'step: lr; accept: exp(-dloss)');
-  const alr = parseRule('alpha: alpha * 1 + 0; beta: beta * 0.9 + grad * (1 - 0.9); update: lr * grad', 'alr');
+  const alr = parseRule('alpha: alpha * 1 + 0; beta: beta * 0.9 + grad * (1 - 0.9); update: lr * grad / (sqrt(beta) + 1)', 'alr');
   const s = simplifyRule(alr);
-  assert.ok(ruleEquals(s, parseRule('beta: beta * 0.9 + grad * 0.09999999999999998; update: lr * grad', 'alr')), printRule(s));
+  assert.ok(ruleEquals(s, parseRule('beta: beta * 0.9 + grad * 0.09999999999999998; update: lr * grad / (sqrt(beta) + 1)', 'alr')), printRule(s));
+});
+
+test('simplifyRule drops the states of an adaptive rule that cannot reach the update', () => {
+  const s = (text: string): string => printRule(simplifyRule(parseRule(text, 'alr')));
+  assert.equal(s('alpha: grad; beta: step > pow(lr, step) ? beta - alpha : 0.636; sigma: beta; update: grad'), 'update: grad');
+  // sigma feeds the update and reads beta, which reads alpha: all live.
+  assert.equal(s('alpha: 0.9 * alpha + grad; beta: alpha * 2; sigma: beta + sigma; update: lr * sigma'), 'alpha: 0.9 * alpha + grad; beta: alpha * 2; sigma: beta + sigma; update: lr * sigma');
+  // A state that only reads itself and the gradient, never read later: dead.
+  assert.equal(s('alpha: 0.9 * alpha + grad; sigma: sigma + 1; update: lr * alpha'), 'alpha: 0.9 * alpha + grad; update: lr * alpha');
+  assert.equal(ruleHash(parseRule('alpha: grad; beta: 0.5; update: lr * grad', 'alr')), ruleHash(parseRule('update: lr * grad', 'alr')));
 });
 
 test('ruleHash identifies spellings of one rule and separates different rules', () => {
@@ -350,7 +360,9 @@ test('ruleHash identifies spellings of one rule and separates different rules', 
   // Two random operands: their order decides which draw each one gets.
   assert.notEqual(h('epoch: rand() + 2 * rand()'), h('epoch: 2 * rand() + rand()'));
   assert.equal(h('update: grad * lr', 'alr'), h('update: lr * grad; alpha: alpha', 'alr'));
-  assert.notEqual(h('update: lr * grad', 'alr'), h('update: lr * grad; alpha: grad', 'alr'));
+  // A dead state does not count; a live one does (structure, not behaviour, is hashed).
+  assert.equal(h('update: lr * grad', 'alr'), h('update: lr * grad; alpha: grad', 'alr'));
+  assert.notEqual(h('update: lr * grad', 'alr'), h('update: lr * alpha; alpha: grad', 'alr'));
 });
 
 test('structuralKey encodes constants exactly', () => {
