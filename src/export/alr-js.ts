@@ -9,7 +9,7 @@
  * semantics) so the exported optimizer takes the same steps the campaign
  * measured. The template convention is js.ts's: «…» is TypeScript-only.
  */
-import type { AlrRule, AlrState, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
+import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
 import { ruleHash } from '../grammar/hash.js';
 import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
