@@ -11,6 +11,9 @@
  * finite, a rate that is not a finite positive number or exceeds the cap, or
  * the wall-time limit. Same rule, task, budget, seed and backend give the
  * same result: every random choice comes from streams derived from the seed.
+ *
+ * Values come back from the backend with `await tensor.data()`, never
+ * `dataSync()`: the webgpu backend cannot read synchronously in Node.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AlrRule, Rule } from '../grammar/ast.js';
@@ -22,6 +25,7 @@ import { SignalTracker } from '../schedule/tracker.js';
 import type { Model } from '../tasks/models.js';
 import type { Fidelity, PreparedTask, Task, TaskOptions } from '../tasks/task.js';
 import { adaptiveOptimizer, baseOptimizer, DEFAULT_LR0, type StepApplier } from './optimizers.js';
+import { adapterInUse, type AdapterInfo } from './webgpu.js';
 
 /** What drives the weights: a schedule on a base optimizer, or an adaptive rule. */
 export type Driver =
@@ -41,6 +45,8 @@ export interface TrainOptions {
   readonly taskOptions?: TaskOptions;
   /** Recorded in the result; the caller initialised it. */
   readonly backend?: string;
+  /** Recorded in the result; default: the adapter initBackend found, when the backend is webgpu. */
+  readonly adapter?: AdapterInfo;
 }
 
 export interface EpochCurves {
@@ -59,6 +65,8 @@ export interface TrainResult {
   readonly fidelity: Fidelity;
   readonly seed: number;
   readonly backend: string;
+  /** The GPU adapter the run used (webgpu only; absent on the other backends and in older results). */
+  readonly adapter?: AdapterInfo;
   /** Fitness (higher is better); the task's floor when the run stopped early. */
   readonly score: number;
   readonly fitness: Readonly<Record<string, number>>;
@@ -140,7 +148,7 @@ export async function train(driver: Driver, task: Task, options: TrainOptions = 
       }
       const running = { correct: 0, seen: 0, tried: 0, kept: 0 };
       for (const batch of prepared.epochBatches(shuffle)) {
-        runStep(driver, prepared, model, applier, tracker, batch, {
+        await runStep(driver, prepared, model, applier, tracker, batch, {
           dropoutSeed: Math.floor(dropout.uniform() * 2 ** 31),
           ruleStream,
           cap,
@@ -153,7 +161,7 @@ export async function train(driver: Driver, task: Task, options: TrainOptions = 
           throw new Stop('time-limit', `the run took longer than ${options.timeLimitMs} ms`);
         }
       }
-      const accuracy = prepared.epochAccuracy(model, running);
+      const accuracy = await prepared.epochAccuracy(model, running);
       tracker.endEpoch(accuracy);
       const signals = tracker.signals();
       curves.loss.push(signals.loss as number);
@@ -171,18 +179,21 @@ export async function train(driver: Driver, task: Task, options: TrainOptions = 
     stopped = { reason: err.reason, epoch, step, detail: err.detail };
   }
 
-  const fitness = stopped ? { score: task.floorScore, metrics: {} } : prepared.fitness(model);
-  const test = stopped ? {} : prepared.test(model);
+  const fitness = stopped ? { score: task.floorScore, metrics: {} } : await prepared.fitness(model);
+  const test = stopped ? {} : await prepared.test(model);
   applier.dispose();
   model.dispose();
   prepared.dispose();
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked > 0) throw new Error(`internal error: the training run leaked ${leaked} tensors`);
+  const backend = options.backend ?? tf.getBackend();
+  const adapter = options.adapter ?? adapterInUse(backend);
   return {
     task: task.name,
     fidelity,
     seed,
-    backend: options.backend ?? tf.getBackend(),
+    backend,
+    ...(adapter ? { adapter } : {}),
     score: fitness.score,
     fitness: fitness.metrics,
     test,
@@ -204,7 +215,12 @@ interface StepContext {
   readonly onRate: ((lr: number) => void) | undefined;
 }
 
-function runStep(
+/** Reads a scalar's value (asynchronously: see the top of the file). */
+async function scalarValue(t: tf.Tensor): Promise<number> {
+  return (await t.data())[0] as number;
+}
+
+async function runStep(
   driver: Driver,
   prepared: PreparedTask,
   model: Model,
@@ -212,7 +228,7 @@ function runStep(
   tracker: SignalTracker,
   batch: { indices: readonly number[] },
   ctx: StepContext,
-): void {
+): Promise<void> {
   const apply = { training: true, dropoutSeed: ctx.dropoutSeed };
   let correct: tf.Scalar | undefined;
   let size = 0;
@@ -223,9 +239,9 @@ function runStep(
     return out.loss;
   });
   try {
-    const loss = value.dataSync()[0] as number;
+    const loss = await scalarValue(value);
     if (!Number.isFinite(loss)) throw new Stop('loss-not-finite', `the training loss became ${loss}`);
-    if (correct) ctx.running.correct += correct.dataSync()[0] as number;
+    if (correct) ctx.running.correct += await scalarValue(correct);
     ctx.running.seen += size;
 
     if (driver.kind === 'schedule' && driver.schedule.granularity === 'step') {
@@ -238,7 +254,13 @@ function runStep(
       const before = model.snapshot();
       try {
         applier.apply(grads, ctx.step);
-        const after = tf.tidy(() => prepared.batchLoss(model, batch, apply).loss.dataSync()[0] as number);
+        const afterLoss = tf.tidy(() => prepared.batchLoss(model, batch, apply).loss);
+        let after: number;
+        try {
+          after = await scalarValue(afterLoss);
+        } finally {
+          afterLoss.dispose();
+        }
         const dloss = after - loss;
         const probability = driver.schedule.acceptance(tracker.signals({ batch_loss: loss, dloss }), ctx.ruleStream);
         ctx.running.tried++;

@@ -55,6 +55,8 @@ export interface TaskOutcome {
   };
   readonly wallMs: number;
   readonly backend?: string;
+  /** The GPU adapter, for runs on webgpu. */
+  readonly adapter?: TrainResult['adapter'];
   /** The per-epoch curves, kept for hall-of-fame members (reports plot them). */
   readonly curves?: TrainResult['curves'];
 }
@@ -561,6 +563,7 @@ function toTaskOutcome(r: TrainResult): TaskOutcome {
     },
     wallMs: r.wallMs,
     backend: r.backend,
+    ...(r.adapter ? { adapter: r.adapter } : {}),
     curves: r.curves,
   };
 }

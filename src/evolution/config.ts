@@ -5,7 +5,7 @@
  */
 import type { Variant } from '../grammar/ast.js';
 import type { BaseOptimizer } from '../baselines/types.js';
-import type { BackendChoice } from '../evaluator/backend.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choices.js';
 
 export interface CampaignConfig {
   /** Folder name under runs/. */
@@ -197,7 +197,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     hurdleQuantile: number(raw, 'hurdleQuantile', 0, 1, d.hurdleQuantile),
     cache: bool(raw, 'cache', d.cache),
     workers: integer(raw, 'workers', 0, 256, d.workers),
-    backend: oneOf(raw, 'backend', ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const, d.backend),
+    backend: oneOf(raw, 'backend', BACKEND_CHOICES, d.backend),
     timeLimit: number(raw, 'timeLimit', 0, 86_400, d.timeLimit, true),
     splitSeed: integer(raw, 'splitSeed', 0, 2 ** 31 - 1, d.splitSeed),
     ...(dataDir !== undefined ? { dataDir } : {}),

@@ -74,30 +74,35 @@ export class PreparedClassification implements PreparedTask {
     return { loss, correct, size: labels.length };
   }
 
-  epochAccuracy(_model: Model, running: { correct: number; seen: number }): number {
+  async epochAccuracy(_model: Model, running: { correct: number; seen: number }): Promise<number> {
     return running.seen > 0 ? running.correct / running.seen : 0;
   }
 
-  accuracy(model: Model, split: Split): number {
+  async accuracy(model: Model, split: Split): Promise<number> {
     let correct = 0;
     for (let start = 0; start < split.count; start += EVAL_CHUNK) {
       const indices = Array.from({ length: Math.min(EVAL_CHUNK, split.count - start) }, (_, i) => start + i);
-      correct += tf.tidy(() => {
+      const count = tf.tidy(() => {
         const { x, labels } = this.gather(split, indices);
         const predicted = tf.argMax(model.apply(x, { training: false }), 1);
-        return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(labels, 'int32')), 'float32')).dataSync()[0] as number;
+        return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(labels, 'int32')), 'float32'));
       });
+      try {
+        correct += (await count.data())[0] as number;
+      } finally {
+        count.dispose();
+      }
     }
     return split.count > 0 ? correct / split.count : 0;
   }
 
-  fitness(model: Model): Scores {
-    const accuracy = this.accuracy(model, this.setup.fitness);
+  async fitness(model: Model): Promise<Scores> {
+    const accuracy = await this.accuracy(model, this.setup.fitness);
     return { score: accuracy, metrics: { accuracy } };
   }
 
-  test(model: Model): Readonly<Record<string, number>> {
-    return { accuracy: this.accuracy(model, this.setup.test) };
+  async test(model: Model): Promise<Readonly<Record<string, number>>> {
+    return { accuracy: await this.accuracy(model, this.setup.test) };
   }
 
   dispose(): void {}

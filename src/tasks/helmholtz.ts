@@ -96,9 +96,15 @@ class PreparedHelmholtz implements PreparedTask {
   }
 
   /** Relative L2 error of the trial solution on an n-point grid. */
-  relativeError(model: Model, n: number): number {
+  async relativeError(model: Model, n: number): Promise<number> {
     const xs = grid(n);
-    const predicted = tf.tidy(() => this.trial(model, tf.tensor2d(xs, [n, 1])).dataSync());
+    const trial = tf.tidy(() => this.trial(model, tf.tensor2d(xs, [n, 1])));
+    let predicted: Float32Array;
+    try {
+      predicted = (await trial.data()) as Float32Array;
+    } finally {
+      trial.dispose();
+    }
     let num = 0;
     let den = 0;
     xs.forEach((x, i) => {
@@ -109,18 +115,18 @@ class PreparedHelmholtz implements PreparedTask {
     return Math.sqrt(num / den);
   }
 
-  epochAccuracy(model: Model): number {
-    const err = this.relativeError(model, FITNESS_GRID);
+  async epochAccuracy(model: Model): Promise<number> {
+    const err = await this.relativeError(model, FITNESS_GRID);
     return Number.isFinite(err) ? 1 - Math.min(1, err) : 0;
   }
 
-  fitness(model: Model) {
-    const err = this.relativeError(model, FITNESS_GRID);
+  async fitness(model: Model) {
+    const err = await this.relativeError(model, FITNESS_GRID);
     return { score: scoreFromRelativeError(err), metrics: { relative_error: err } };
   }
 
-  test(model: Model) {
-    const err = this.relativeError(model, TEST_GRID);
+  async test(model: Model) {
+    const err = await this.relativeError(model, TEST_GRID);
     return { relative_error: err, score: scoreFromRelativeError(err) };
   }
 

@@ -54,15 +54,19 @@ export interface PreparedTask {
   epochBatches(rng: RandomSource): readonly TaskBatch[];
   /** Forward pass and loss of a minibatch (inside the caller's gradient scope). */
   batchLoss(model: Model, batch: TaskBatch, options: ApplyOptions): BatchOutput;
+  /*
+   * The three below read values back from the backend, so they are
+   * asynchronous: the webgpu backend cannot read synchronously in Node.
+   */
   /**
    * The epoch's accuracy signal in [0, 1]: classification uses the running
    * training accuracy; tasks without accuracy report 1 − min(1, relative error).
    */
-  epochAccuracy(model: Model, running: { correct: number; seen: number }): number;
+  epochAccuracy(model: Model, running: { correct: number; seen: number }): Promise<number>;
   /** Score on the fitness split (never trained on). */
-  fitness(model: Model): Scores;
+  fitness(model: Model): Promise<Scores>;
   /** Metrics on the held-out test split. */
-  test(model: Model): Readonly<Record<string, number>>;
+  test(model: Model): Promise<Readonly<Record<string, number>>>;
   dispose(): void;
 }
 

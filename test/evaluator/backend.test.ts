@@ -6,11 +6,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, resolveBackend, type PackageLoader } from '../../src/evaluator/backend.js';
+import { BackendUnavailableError, initBackend, resolveBackend, type PackageLoader } from '../../src/evaluator/backend.js';
+import { gpuDeviceNodesPresent } from '../../src/evaluator/webgpu.js';
 
 const NODE_GPU = '@tensorflow/tfjs-node-gpu';
 const NODE = '@tensorflow/tfjs-node';
 const WASM = '@tensorflow/tfjs-backend-wasm';
+const WEBGPU = 'webgpu';
+const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
+
+/** What a fake `webgpu` package's adapter reports: a GPU, lavapipe, or no adapter at all. */
+const NVIDIA = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3', isFallbackAdapter: false };
+const LAVAPIPE = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25.0.7', isFallbackAdapter: true };
+
+/** A fake `webgpu` package (Dawn) whose one adapter reports `info`, or none. Each call is a new module instance. */
+function fakeDawn(info: Record<string, unknown> | null): unknown {
+  return { globals: {}, create: () => ({ requestAdapter: async () => (info === null ? null : { info }) }) };
+}
+
+let fakeWebGpuRegistered = false;
+
+/** For 'auto' in the webgpu cases: this machine "has" a GPU device node, so the ladder asks (fake) Dawn. */
+const GPU_NODE = (): boolean => true;
 
 /**
  * A loader that "has" the given packages. Loading a native one registers a
@@ -39,8 +56,33 @@ function fakeLoader(present: readonly string[]): { load: PackageLoader; asked: s
   return { load, asked };
 }
 
+/** `fakeLoader`, plus the two webgpu packages: Dawn with the given adapter, and a tfjs backend that registers a fake 'webgpu'. */
+function webgpuLoader(present: readonly string[], adapter: Record<string, unknown> | null): { load: PackageLoader; asked: string[] } {
+  const inner = fakeLoader(present);
+  const load: PackageLoader = async (pkg) => {
+    if (pkg === WEBGPU) {
+      inner.asked.push(pkg);
+      return fakeDawn(adapter);
+    }
+    if (pkg === TFJS_WEBGPU) {
+      inner.asked.push(pkg);
+      if (tf.findBackendFactory('webgpu') == null) {
+        tf.registerBackend('webgpu', () => {
+          throw new Error('fake webgpu backend');
+        });
+        fakeWebGpuRegistered = true;
+      }
+      return {};
+    }
+    return inner.load(pkg);
+  };
+  return { load, asked: inner.asked };
+}
+
 function forgetFakeNative(): void {
   if (tf.findBackendFactory('tensorflow') != null) tf.removeBackend('tensorflow');
+  if (fakeWebGpuRegistered) tf.removeBackend('webgpu');
+  fakeWebGpuRegistered = false;
 }
 
 describe('resolveBackend (fake loader)', () => {
@@ -57,22 +99,22 @@ describe('resolveBackend (fake loader)', () => {
   it('auto takes tfjs-node when only it is installed', async () => {
     forgetFakeNative();
     const { load, asked } = fakeLoader([NODE, WASM]);
-    const r = await resolveBackend('auto', load);
+    const r = await resolveBackend('auto', load, GPU_NODE);
     assert.deepEqual([r.choice, r.name, r.package], ['tfjs-node', 'tensorflow', NODE]);
-    assert.deepEqual(asked, [NODE_GPU, NODE]);
-    assert.equal(r.skipped.length, 1);
+    assert.deepEqual(asked, [NODE_GPU, WEBGPU, NODE]);
+    assert.equal(r.skipped.length, 2);
     assert.match(r.skipped[0]!.reason, /Cannot find package/);
   });
 
   it('auto falls to wasm when no native package is installed', async () => {
     forgetFakeNative();
     const { load, asked } = fakeLoader([WASM]);
-    const r = await resolveBackend('auto', load);
+    const r = await resolveBackend('auto', load, GPU_NODE);
     assert.deepEqual([r.choice, r.name, r.package], ['wasm', 'wasm', WASM]);
-    assert.deepEqual(asked, [NODE_GPU, NODE, WASM]);
+    assert.deepEqual(asked, [NODE_GPU, WEBGPU, NODE, WASM]);
     assert.deepEqual(
       r.skipped.map((s) => s.package),
-      [NODE_GPU, NODE],
+      [NODE_GPU, TFJS_WEBGPU, NODE],
     );
   });
 
@@ -117,8 +159,108 @@ describe('resolveBackend (fake loader)', () => {
     assert.deepEqual(asked, [WASM]);
   });
 
+  it('auto takes webgpu, and records the adapter, when Dawn finds a GPU and tfjs-node-gpu is missing', async () => {
+    forgetFakeNative();
+    const { load, asked } = webgpuLoader([NODE, WASM], NVIDIA);
+    const r = await resolveBackend('auto', load, GPU_NODE);
+    assert.deepEqual([r.choice, r.name, r.package], ['webgpu', 'webgpu', TFJS_WEBGPU]);
+    assert.deepEqual(asked, [NODE_GPU, WEBGPU, TFJS_WEBGPU]);
+    assert.deepEqual(r.adapter, { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3', software: false });
+  });
+
+  it('auto still prefers tfjs-node-gpu to webgpu', async () => {
+    forgetFakeNative();
+    const { load, asked } = webgpuLoader([NODE_GPU, WASM], NVIDIA);
+    assert.equal((await resolveBackend('auto', load, GPU_NODE)).choice, 'tfjs-node-gpu');
+    assert.deepEqual(asked, [NODE_GPU]);
+  });
+
+  it('auto passes over a software adapter (lavapipe) without importing the tfjs webgpu backend', async () => {
+    forgetFakeNative();
+    const { load, asked } = webgpuLoader([WASM], LAVAPIPE);
+    const r = await resolveBackend('auto', load, GPU_NODE);
+    assert.equal(r.choice, 'wasm');
+    assert.ok(!asked.includes(TFJS_WEBGPU));
+    assert.match(r.skipped.find((s) => s.package === TFJS_WEBGPU)?.reason ?? '', /software rasterizer, mesa software \(llvmpipe: Mesa 25\.0\.7\)/);
+  });
+
+  it('a software adapter is recognised by its name too, when the driver does not flag it', async () => {
+    forgetFakeNative();
+    const { load } = webgpuLoader([WASM], { vendor: 'google', architecture: '', device: 'SwiftShader Device (Subzero)', description: '' });
+    assert.equal((await resolveBackend('auto', load, GPU_NODE)).choice, 'wasm');
+  });
+
+  it('auto passes over webgpu when Dawn finds no adapter', async () => {
+    forgetFakeNative();
+    const { load } = webgpuLoader([WASM], null);
+    const r = await resolveBackend('auto', load, GPU_NODE);
+    assert.equal(r.choice, 'wasm');
+    assert.match(r.skipped.find((s) => s.package === TFJS_WEBGPU)?.reason ?? '', /no WebGPU adapter/);
+  });
+
+  it('auto does not even load Dawn on a machine without a GPU device node', async () => {
+    forgetFakeNative();
+    const { load, asked } = webgpuLoader([WASM], NVIDIA);
+    const r = await resolveBackend('auto', load, () => false);
+    assert.equal(r.choice, 'wasm');
+    assert.ok(!asked.includes(WEBGPU));
+    assert.match(r.skipped.find((s) => s.package === TFJS_WEBGPU)?.reason ?? '', /no GPU device node/);
+  });
+
+  it('GPU device nodes: render nodes, NVIDIA, WSL2; none means no GPU on Linux; other systems ask Dawn', () => {
+    const dev = (entries: Record<string, string[]>) => (dir: string) => {
+      const e = entries[dir];
+      if (e === undefined) throw new Error(`ENOENT ${dir}`);
+      return e;
+    };
+    assert.equal(gpuDeviceNodesPresent('linux', dev({ '/dev': ['null', 'dri'], '/dev/dri': ['card0', 'renderD128'] })), true);
+    assert.equal(gpuDeviceNodesPresent('linux', dev({ '/dev': ['null', 'nvidia0', 'nvidiactl'] })), true);
+    assert.equal(gpuDeviceNodesPresent('linux', dev({ '/dev': ['dxg'] })), true);
+    assert.equal(gpuDeviceNodesPresent('linux', dev({ '/dev': ['null', 'nvidiactl', 'dri'], '/dev/dri': ['card0'] })), false);
+    assert.equal(gpuDeviceNodesPresent('linux', dev({ '/dev': ['null'] })), false);
+    assert.equal(gpuDeviceNodesPresent('darwin', dev({})), true);
+  });
+
+  it('an explicit webgpu takes a software adapter (how CI runs it)', async () => {
+    forgetFakeNative();
+    const { load } = webgpuLoader([WASM], LAVAPIPE);
+    const r = await resolveBackend('webgpu', load);
+    assert.deepEqual([r.choice, r.name], ['webgpu', 'webgpu']);
+    assert.equal(r.adapter?.software, true);
+  });
+
+  it('an explicit webgpu with no adapter says how to install lavapipe', async () => {
+    forgetFakeNative();
+    const { load } = webgpuLoader([WASM], null);
+    await assert.rejects(resolveBackend('webgpu', load), (e: Error) => {
+      assert.ok(e instanceof BackendUnavailableError);
+      assert.match(e.message, /backend 'webgpu' is not available: Dawn found no WebGPU adapter/);
+      assert.match(e.message, /bookworm-backports/);
+      assert.match(e.message, /apt-get install -t bookworm-backports mesa-vulkan-drivers libdrm2 libvulkan1/);
+      assert.match(e.message, /VK_ICD_FILENAMES/);
+      return true;
+    });
+  });
+
+  it('an explicit webgpu whose packages are missing names them', async () => {
+    forgetFakeNative();
+    const { load } = fakeLoader([WASM]);
+    await assert.rejects(resolveBackend('webgpu', load), (e: Error) => {
+      assert.ok(e instanceof BackendUnavailableError);
+      assert.match(e.message, /Cannot find package 'webgpu'/);
+      assert.match(e.message, /npm install webgpu @tensorflow\/tfjs-backend-webgpu@4\.22\.0/);
+      return true;
+    });
+  });
+
+  it('a tfjs webgpu backend that registered nothing (imported before navigator.gpu was set) is named as such', async () => {
+    forgetFakeNative();
+    const load: PackageLoader = async (pkg) => (pkg === WEBGPU ? fakeDawn(NVIDIA) : {});
+    await assert.rejects(resolveBackend('webgpu', load), /registered no 'webgpu' backend.*before navigator\.gpu is set/);
+  });
+
   it('refuses an unknown choice', async () => {
-    await assert.rejects(resolveBackend('webgpu' as never), /unknown backend 'webgpu'/);
+    await assert.rejects(resolveBackend('tpu' as never), /unknown backend 'tpu'/);
   });
 });
 
@@ -187,10 +329,11 @@ describe('initBackend (real)', () => {
     assert.equal(tf.getBackend(), 'wasm');
   });
 
-  it('auto picks wasm here (no native package installed)', async () => {
+  it('auto picks wasm here (no native package installed, no GPU: lavapipe, if installed, is passed over)', async () => {
     const info = await initBackend('auto');
     assert.equal(info.choice, 'auto');
-    assert.equal(info.name, 'wasm');
+    if (info.name === 'webgpu') assert.equal(info.adapter?.software, false, 'auto must never pick a software adapter');
+    else assert.equal(info.name, 'wasm');
   });
 
   it('an explicit tfjs-node that is not installed rejects with how to install it', async () => {
