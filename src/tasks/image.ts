@@ -60,8 +60,13 @@ function toSplit(features: Float32Array, labels: Uint8Array): Split {
   return { features, labels, count: labels.length };
 }
 
-async function prepareImage(dataset: DatasetName, model: ImageModel, fidelity: Fidelity, options: TaskOptions): Promise<PreparedTask> {
-  const budget = BUDGETS[model][fidelity];
+async function prepareImage(
+  dataset: DatasetName,
+  model: ImageModel,
+  budget: Budget,
+  fidelity: Fidelity,
+  options: TaskOptions,
+): Promise<PreparedTask> {
   const splitSeed = options.splitSeed ?? 0;
   const { train: official, test: officialTest } = loadDataset(dataset, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   const { train: rest, fitness } = splitTrainFitness(official, { count: budget.fitnessSamples ?? 1000 }, `fitness:${splitSeed}`);
@@ -80,21 +85,27 @@ async function prepareImage(dataset: DatasetName, model: ImageModel, fidelity: F
   });
 }
 
-export function imageTask(dataset: DatasetName, model: ImageModel): Task {
+export interface ImageTaskOptions {
+  /** Other budgets than the model's own (tests use tiny ones); the task keeps its name. */
+  readonly budgets?: Readonly<Record<Fidelity, Budget>>;
+}
+
+export function imageTask(dataset: DatasetName, model: ImageModel, options: ImageTaskOptions = {}): Task {
   const name = `${dataset}-${model}`;
+  const budgets = options.budgets ?? BUDGETS[model];
   return {
     name,
     description: `${dataset}: ${DESCRIPTIONS[model]}`,
     kind: 'image',
-    budgets: BUDGETS[model],
+    budgets,
     floorScore: 0,
     scoreDescription: 'accuracy on the fitness split (carved from the training set, never trained on)',
     prepare(fidelity, options) {
       // Data and splits are prepared once per process and shared by every run (the splits never change within a campaign).
-      const key = `${name}|${fidelity}|${options.splitSeed ?? 0}|${options.dataDir ?? ''}`;
+      const key = `${name}|${fidelity}|${JSON.stringify(budgets[fidelity])}|${options.splitSeed ?? 0}|${options.dataDir ?? ''}`;
       let p = prepared.get(key);
       if (!p) {
-        p = prepareImage(dataset, model, fidelity, options);
+        p = prepareImage(dataset, model, budgets[fidelity], fidelity, options);
         p.catch(() => prepared.delete(key));
         prepared.set(key, p);
       }
