@@ -11,8 +11,12 @@
  * - PINN: MLP 1→100→100→100→1 with sin, cos, sin activations, loss =
  *   mean((u'' + k²u)²) over 1000 points, u'' by nested tf.grad in x, Adam;
  *
- * plus the `cpu` backend on the MLP as a reference. Models are built here
- * from tf ops and tf.variable.
+ * plus the `cpu` backend on the MLP as a reference, and the `webgpu` backend
+ * (tfjs's own kernels and our one fix, on whatever adapter Dawn finds: a
+ * GPU, or lavapipe on CPU) where an adapter exists; its column reads '-'
+ * otherwise. Models are built here from tf ops and tf.variable. Every step
+ * reads its loss with `await data()` (webgpu cannot read synchronously in
+ * Node), which also waits for the GPU to finish the step.
  *
  * Fairness: each model runs in its own child process, and within it the
  * "without" and "with" steps alternate on the same model (the speed kernels
@@ -21,7 +25,8 @@
  * with the load of a shared 2-core machine; alternation exposes both
  * configurations to the same load. Both warm up first; every step is timed
  * alone and the median is printed. Figures are from this run on this
- * machine; no thresholds.
+ * machine; no thresholds. webgpu runs in its own process after the wasm one
+ * (not alternated), with more warm-up steps: its first steps compile shaders.
  *
  *   npx tsx bench/train-step.ts
  */
@@ -29,8 +34,9 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/evaluator/backend.js';
+import { BackendUnavailableError, initBackend } from '../src/evaluator/backend.js';
 import { FAST_KERNELS, FIX_KERNELS, installWasmKernels } from '../src/evaluator/kernels/index.js';
+import { describeAdapter } from '../src/evaluator/webgpu.js';
 
 type ModelName = 'mlp' | 'cnn' | 'pinn';
 
@@ -41,9 +47,15 @@ const PLAN: Readonly<Record<ModelName, { warmup: number; timed: number }>> = {
   pinn: { warmup: 2, timed: 10 },
 };
 const CPU_PLAN = { warmup: 1, timed: 5 };
+/** webgpu: shader compilation makes the first steps slow; lavapipe is slow per step. */
+const WEBGPU_PLAN: Readonly<Record<ModelName, { warmup: number; timed: number }>> = {
+  mlp: { warmup: 5, timed: 15 },
+  cnn: { warmup: 3, timed: 5 },
+  pinn: { warmup: 3, timed: 8 },
+};
 
-/** One training step: returns a function that runs it and blocks until its loss is computed. */
-type Step = () => void;
+/** One training step: resolves when its loss has been read back. */
+type Step = () => Promise<void>;
 
 function dense(inputs: number, outputs: number, seed: number): [tf.Variable, tf.Variable] {
   const w = tf.variable(tf.randomNormal([inputs, outputs], 0, Math.sqrt(2 / (inputs + outputs)), 'float32', seed));
@@ -56,12 +68,12 @@ function mlpStep(): Step {
   const x = tf.randomUniform([128, 784], 0, 1, 'float32', 3);
   const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 4), 10, 1, 0, 'float32');
   const opt = tf.train.sgd(0.05);
-  return () => {
+  return async () => {
     const loss = opt.minimize(() => {
       const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
       return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
     }, true);
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
   };
 }
@@ -75,14 +87,14 @@ function cnnStep(): Step {
   const x = tf.randomUniform<tf.Rank.R4>([128, 28, 28, 1], 0, 1, 'float32', 8);
   const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 9), 10, 1, 0, 'float32');
   const opt = tf.train.sgd(0.05);
-  return () => {
+  return async () => {
     const loss = opt.minimize(() => {
       const h1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, k1, 1, 'same'), c1)) as tf.Tensor4D, 2, 2, 'valid');
       const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, k2, 1, 'same'), c2)) as tf.Tensor4D, 2, 2, 'valid');
       const logits = tf.add(tf.matMul(tf.reshape(h2, [128, 7 * 7 * 32]), w), b);
       return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
     }, true);
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
   };
 }
@@ -102,9 +114,9 @@ function pinnStep(): Step {
   // Points are independent, so the gradient of Σu is u' at every point.
   const du = tf.grad((t: tf.Tensor) => tf.sum(u(t)));
   const d2u = tf.grad((t: tf.Tensor) => tf.sum(du(t)));
-  return () => {
+  return async () => {
     const loss = opt.minimize(() => tf.mean(tf.square(tf.add(d2u(x), tf.mul(k * k, u(x))))) as tf.Scalar, true);
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
   };
 }
@@ -117,41 +129,60 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function timeStep(step: Step): number {
+async function timeStep(step: Step): Promise<number> {
   const t0 = performance.now();
-  step();
+  await step();
   return performance.now() - t0;
 }
 
-type ChildResult = Record<string, number>;
+async function timeAll(step: Step, plan: { warmup: number; timed: number }): Promise<number[]> {
+  for (let i = 0; i < plan.warmup; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < plan.timed; i++) times.push(await timeStep(step));
+  return times;
+}
 
-/** One model in this process: wasm without and with the speed kernels, alternating; or the cpu reference. */
+type ChildResult = { times: Record<string, number>; adapter?: string; unavailable?: string };
+
+/** One model in this process: wasm without and with the speed kernels, alternating; or the cpu or webgpu reference. */
 async function child(job: string): Promise<void> {
-  const [backend, model] = job.split(':') as ['wasm' | 'cpu', ModelName];
+  const [backend, model] = job.split(':') as ['wasm' | 'cpu' | 'webgpu', ModelName];
   if (!(model in MODELS)) throw new Error(`unknown job ${job}`);
-  await initBackend(backend);
+  const out = (r: ChildResult): void => {
+    process.stdout.write(JSON.stringify(r) + '\n');
+  };
+  let adapter: string | undefined;
+  try {
+    const info = await initBackend(backend);
+    if (info.adapter) adapter = describeAdapter(info.adapter);
+  } catch (e) {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    out({ times: {}, unavailable: e.message });
+    return;
+  }
   const step = MODELS[model]();
-  const result: ChildResult = {};
+  const result: ChildResult = { times: {}, ...(adapter ? { adapter } : {}) };
   if (backend === 'cpu') {
-    for (let i = 0; i < CPU_PLAN.warmup; i++) step();
-    result['cpu'] = median(Array.from({ length: CPU_PLAN.timed }, () => timeStep(step)));
+    result.times['cpu'] = median(await timeAll(step, CPU_PLAN));
+  } else if (backend === 'webgpu') {
+    result.times['webgpu'] = median(await timeAll(step, WEBGPU_PLAN[model]));
   } else {
     const plan = PLAN[model];
     const times = { without: [] as number[], with: [] as number[] };
     for (const fast of [false, true]) {
       installWasmKernels({ fast });
-      for (let i = 0; i < plan.warmup; i++) step();
+      for (let i = 0; i < plan.warmup; i++) await step();
     }
     for (let i = 0; i < plan.timed; i++) {
       for (const fast of i % 2 === 0 ? [false, true] : [true, false]) {
         installWasmKernels({ fast });
-        times[fast ? 'with' : 'without'].push(timeStep(step));
+        times[fast ? 'with' : 'without'].push(await timeStep(step));
       }
     }
-    result['without'] = median(times.without);
-    result['with'] = median(times.with);
+    result.times['without'] = median(times.without);
+    result.times['with'] = median(times.with);
   }
-  process.stdout.write(JSON.stringify(result) + '\n');
+  out(result);
 }
 
 function runChild(job: string): ChildResult {
@@ -171,14 +202,20 @@ async function main(): Promise<void> {
   console.log(`train step, median ms (${process.arch}, Node ${process.versions.node}, tfjs ${tf.version_core})`);
   console.log(`wasm without: stock kernels + our fixes [${FIX_KERNELS.map((k) => k.kernelName).join(', ')}]`);
   console.log(`wasm with:    + our speed replacements [${FAST_KERNELS.map((k) => k.kernelName).join(', ')}]\n`);
-  console.log(`model   ${'without'.padStart(10)}${'with'.padStart(10)}${'speed-up'.padStart(10)}${'cpu'.padStart(10)}`);
+  console.log(`webgpu:       tfjs's kernels + our MaxPoolGrad fix, on the adapter below\n`);
+  console.log(`model   ${'without'.padStart(10)}${'with'.padStart(10)}${'speed-up'.padStart(10)}${'cpu'.padStart(10)}${'webgpu'.padStart(10)}`);
+  const notes = new Set<string>();
   for (const model of ['mlp', 'cnn', 'pinn'] as const) {
-    const wasm = runChild(`wasm:${model}`);
-    const cpu = model === 'mlp' ? runChild(`cpu:${model}`)['cpu'] : undefined;
+    const wasm = runChild(`wasm:${model}`).times;
+    const cpu = model === 'mlp' ? runChild(`cpu:${model}`).times['cpu'] : undefined;
+    const gpu = runChild(`webgpu:${model}`);
+    if (gpu.adapter) notes.add(`webgpu adapter: ${gpu.adapter}`);
+    if (gpu.unavailable) notes.add(`webgpu: ${gpu.unavailable}`);
     const a = wasm['without']!;
     const b = wasm['with']!;
-    console.log(`${model.padEnd(8)}${fmt(a)}${fmt(b)}${`${(a / b).toFixed(2)}x`.padStart(10)}${fmt(cpu)}`);
+    console.log(`${model.padEnd(8)}${fmt(a)}${fmt(b)}${`${(a / b).toFixed(2)}x`.padStart(10)}${fmt(cpu)}${fmt(gpu.times['webgpu'])}`);
   }
+  if (notes.size > 0) console.log(`\n${[...notes].join('\n')}`);
 }
 
 await main();
