@@ -39,7 +39,7 @@ test('autolr eval refuses bad input with exit code 2', async () => {
     [['--rule', 'lr +', '--task', 'synthetic'], /syntax error/],
     [['--rule', 'dlrs', '--task', 'synthetic', '--fidelity', 'medium'], /--fidelity must be one of cheap, full/],
     [['--rule', 'dlrs', '--task', 'synthetic', '--lr0', '-1'], /--lr0 must be a positive number/],
-    [['--rule', 'dlrs', '--task', 'synthetic', '--backend', 'tpu'], /--backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu/],
+    [['--rule', 'dlrs', '--task', 'synthetic', '--backend', 'tpu'], /--backend must be one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/],
     [['--rule', 'dlrs', '--task', 'synthetic', '--backend', 'tfjs-node'], /npm install @tensorflow\/tfjs-node/],
     [['--rule', 'dlrs', '--task', 'cifar10-mlp'], /needs --data-dir/],
   ];

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Variant } from '../../grammar/ast.js';
-import { BackendUnavailableError, initBackend, type BackendChoice, type BackendInfo } from '../../evaluator/backend.js';
+import { BACKEND_CHOICES, BackendUnavailableError, initBackend, type BackendChoice, type BackendInfo } from '../../evaluator/backend.js';
 import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
 import { driverFor, train, type TrainResult } from '../../evaluator/train.js';
 import type { BaseOptimizer } from '../../baselines/types.js';
@@ -16,7 +16,8 @@ import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from
 import { resolveRuleOfAnyVariant, type RuleArgument } from '../rule-argument.js';
 import { renderTable } from '../table.js';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+/** Re-exported: other commands take the same --backend choices. */
+export { BACKEND_CHOICES };
 const OPTIMIZERS: readonly BaseOptimizer[] = ['sgd', 'momentum', 'adam'];
 
 interface EvalOptions {
@@ -106,6 +107,9 @@ function format(r: TrainResult, arg: RuleArgument, optimizer: string | undefined
   const lines = [
     `rule:      ${arg.text}${optimizer ? `  (on ${optimizer})` : ''}`,
     `task:      ${r.task}, ${r.fidelity} fidelity, seed ${r.seed}, backend ${r.backend}`,
+    ...(r.adapter
+      ? [`adapter:   ${[r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter((x) => x !== '').join(' / ')}${r.adapter.software ? ' (software rasterizer)' : ''}`]
+      : []),
     `score:     ${r.score}${r.stopped ? `  (floor: stopped early)` : ''}`,
     `fitness:   ${Object.entries(r.fitness).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
     `test:      ${Object.entries(r.test).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
