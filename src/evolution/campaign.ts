@@ -114,6 +114,12 @@ interface CheckpointBody {
   readonly cache: unknown;
   readonly references: Readonly<Record<Fidelity, Record<string, number>>>;
   readonly previousCheapScores: readonly number[];
+  /**
+   * The lowest cheap score of a seeded baseline (set in the first generation):
+   * the hurdle never falls below it. Absent without seeds, and in checkpoints
+   * of older versions (which resume as they ran).
+   */
+  readonly seedFloor?: number;
   readonly hallOfFame: readonly HallOfFameEntry[];
   readonly genealogy: Readonly<Record<string, Origin>>;
   readonly bestBaseline?: HallOfFameEntry;
@@ -258,6 +264,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   let bestBaseline = state.bestBaseline;
   const baselines: Record<string, HallOfFameEntry> = { ...(state.baselines ?? {}) };
   let previousCheap = [...state.previousCheapScores];
+  let seedFloor = state.seedFloor;
 
   const scoreTasks = async (rule: Rule, text: string, fidelity: Fidelity, order = 0): Promise<Record<string, TaskOutcome>> => {
     const entries = await Promise.all(
@@ -381,9 +388,18 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     let hurdle: number | undefined;
     let second: Array<Record<string, TaskOutcome> | undefined> = candidates.map(() => undefined);
     if (config.multiFidelity) {
-      // The hurdle is set by the previous generation's cheap scores (the first generation sets its own).
+      // The hurdle is set by the previous generation's cheap scores (the first generation sets its own),
+      // but never below the worst seeded baseline: when most of a generation trains at chance level
+      // (common with random adaptive rules), its quantile would wave chance-level rules through to
+      // the costly full runs (an ALR campaign spent 69 % of its full-fidelity time on them).
+      if (generation === 0 && seedFloor === undefined) {
+        const seeded = firstCombined.filter(
+          (_, i) => (candidates[i] as Individual).origin.kind === 'seed' && Object.values(first[i] ?? {}).every((o) => o.ok),
+        );
+        if (seeded.length > 0) seedFloor = Math.min(...seeded);
+      }
       const basis = previousCheap.length > 0 ? previousCheap : firstCombined;
-      hurdle = quantile(basis, config.hurdleQuantile);
+      hurdle = Math.max(quantile(basis, config.hurdleQuantile), seedFloor ?? -Infinity);
       // Seeded baselines always run at full fidelity: they are what the hall of fame is compared with.
       const threshold = hurdle;
       promotedIndex = firstCombined.flatMap((s, i) => {
@@ -472,6 +488,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       cache: cache.toJSON(),
       references,
       previousCheapScores: previousCheap,
+      ...(seedFloor !== undefined ? { seedFloor } : {}),
       hallOfFame,
       genealogy,
       ...(bestBaseline ? { bestBaseline } : {}),

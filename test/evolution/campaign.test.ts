@@ -66,6 +66,11 @@ test('a campaign writes its folder: config, one event line per evaluation and pe
     if (e.level === 'full' && !seeded) assert.ok((e.cheap as { synthetic: { score: number } }).synthetic.score >= g.hurdle);
     if (seeded) assert.equal(e.level, 'full');
   }
+  // The hurdle never falls below the worst seeded baseline's cheap score.
+  const seedCheap = evaluations
+    .filter((e) => e.generation === 0 && (e.origin as { kind: string }).kind === 'seed')
+    .map((e) => (e.cheap as { synthetic: { score: number } }).synthetic.score);
+  for (const g of generations) assert.ok((g.hurdle as number) >= Math.min(...seedCheap), `generation ${String(g.generation)}: hurdle ${String(g.hurdle)}`);
   assert.ok(readdirSync(join(dir, 'checkpoints')).length <= 3);
   const hof = hofOf(dir);
   assert.ok(hof.hallOfFame.length > 0 && hof.hallOfFame.length <= 4);
@@ -84,6 +89,24 @@ test('a campaign writes its folder: config, one event line per evaluation and pe
     'baselines are listed best first',
   );
   assert.equal(reference.bestBaseline?.id, stored.baselines[0]?.id);
+});
+
+test('the hurdle never falls below the worst seeded baseline (quantile 0 would let every rule through)', async () => {
+  await runCampaign(config('floor', { hurdleQuantile: 0, generations: 2 }), { runsDir: runs, evaluator: pool });
+  const events = readFileSync(join(runs, 'floor', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const cheap = (e: Record<string, unknown>): number => (e.cheap as { synthetic: { score: number } }).synthetic.score;
+  const evaluations = events.filter((e) => e.type === 'evaluation');
+  const floor = Math.min(...evaluations.filter((e) => e.generation === 0 && (e.origin as { kind: string }).kind === 'seed').map(cheap));
+  const generations = events.filter((e) => e.type === 'generation') as Array<{ generation: number; hurdle: number }>;
+  for (const g of generations) {
+    const previous = evaluations.filter((e) => e.generation === Math.max(0, g.generation - 1)).map(cheap);
+    assert.equal(g.hurdle, Math.max(Math.min(...previous), floor), `generation ${g.generation}`);
+  }
+  assert.ok(
+    evaluations.some((e) => cheap(e) < floor),
+    'some random rule scored below every seed, so the floor was what kept it from full fidelity',
+  );
+  for (const e of evaluations) if (cheap(e) < floor) assert.equal(e.level, 'cheap');
 });
 
 test('the same seed gives the same campaign; the cache never changes its results', async () => {
