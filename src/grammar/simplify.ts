@@ -44,12 +44,33 @@ export function simplifyExpr(e: Expr): Expr {
  * Simplifies every part of a rule. For adaptive rules it also drops dead
  * states: a state the update does not depend on (directly, or through the
  * states it reads) cannot change the weights, so its part becomes the
- * identity (`alpha: alpha`, which printing leaves out). Every rule that moves
- * the weights the same way then prints, hashes and caches as one.
+ * identity (`alpha: alpha`, which printing leaves out), after states that
+ * merely copy a signal or a constant are read through (`propagateCopies`).
+ * Rules that differ only in such bookkeeping then print, hash and cache as one.
  */
 export function simplifyRule(rule: Rule): Rule {
   const simplified = mapRule(rule, (e) => simplifyExpr(e));
-  return simplified.variant === 'alr' ? dropDeadStates(simplified) : simplified;
+  return simplified.variant === 'alr' ? dropDeadStates(propagateCopies(simplified)) : simplified;
+}
+
+/**
+ * A state whose part is a single signal other than itself, or a constant
+ * (`alpha: grad`), holds exactly that value after its update: later parts
+ * may read the value directly, and the state then falls dead. Only leaves
+ * are propagated, so nothing grows; adaptive rules draw no random numbers,
+ * so nothing is reordered.
+ */
+function propagateCopies(rule: AlrRule): AlrRule {
+  let result = rule;
+  ALR_STATES.forEach((state, i) => {
+    const part = result[state];
+    const copy = part.kind === 'const' || (part.kind === 'signal' && part.name !== state);
+    if (!copy) return;
+    const replace = (e: Expr): Expr => (e.kind === 'signal' && e.name === state ? part : mapChildren(e, replace));
+    const later = [...ALR_STATES.slice(i + 1), 'update'] as const;
+    for (const p of later) result = { ...result, [p]: replace(result[p]) };
+  });
+  return result;
 }
 
 /** The states an adaptive rule's update depends on, directly or through other states, in update order. */
