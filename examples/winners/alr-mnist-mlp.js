@@ -1,0 +1,180 @@
+// Learning-rate rule exported by autolr (JavaScript, TensorFlow.js optimizer).
+//
+// campaign:   alr-mnist-mlp
+// entry:      g10-195 (rank 1)
+// rule:       alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad
+// simplified: update: -min(grad, cos(max(step, grad < 0.798 ? step : grad)) > (grad > grad ? 0.915 : step) + step ? step : -step >= -(square(grad) == step ? grad : sigmoid(grad - (step != step ? step : step)) - lr) ? grad : step >= grad ? grad : step) > sqrt(step) ? log10(cos(grad)) : grad
+// combined:   0.9573333333333334
+// scores:
+//   mnist-mlp: 0.9573333333333334
+// test metrics (fresh seeds):
+//   mnist-mlp: accuracy 0.95672 ± 0.002665895721891631
+//
+// signals read:
+//   grad: gradient of the loss with respect to the weight, this step
+//   alpha: first state; zero before the first step. Inside alpha: its previous value; after: its new value
+//   beta: second state, updated after alpha; same conventions
+//   sigma: third state, updated after beta; same conventions
+//   lr: the scheduled learning rate (a scalar)
+//   step: optimizer steps already taken before this one (0 on the first step), a scalar
+//
+// Default learning rate 0.001 (the rate autolr trained with). The module imports '@tensorflow/tfjs';
+// with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).
+/* eslint-disable */
+
+import * as tf from '@tensorflow/tfjs';
+
+// ---- runtime: the rule language's tensor semantics (autolr src/grammar/compile-tensor.ts) ----
+
+const c = (v) => tf.scalar(v, 'float32');
+
+/** a / b, except a / 0 = a (element-wise). */
+function pdiv(a, b) {
+  return tf.where(tf.equal(b, c(0)), a, tf.div(a, b));
+}
+
+/** Protected power: 0 to a negative power is 1; a negative base with a non-integer exponent uses |a|. */
+function ppow(a, b) {
+  const isInteger = tf.equal(tf.floor(b), b);
+  const base = tf.where(tf.logicalAnd(tf.less(a, c(0)), tf.logicalNot(isInteger)), tf.neg(a), a);
+  return tf.where(tf.logicalAnd(tf.equal(a, c(0)), tf.less(b, c(0))), c(1), tf.pow(base, b));
+}
+
+function psqrt(x) {
+  return tf.sqrt(tf.abs(x));
+}
+
+/** ln|x|, 0 at x = 0. */
+function plog(x) {
+  return tf.where(tf.equal(x, c(0)), c(0), tf.log(tf.abs(x)));
+}
+
+function plog10(x) {
+  return tf.div(plog(x), c(Math.LN10));
+}
+
+/** Math.sign: NaN and -0 keep their own value. */
+function psign(x) {
+  const s = tf.sign(x);
+  return tf.where(tf.equal(s, c(0)), x, s);
+}
+
+/** min/max that return NaN when either operand is NaN, on every backend. */
+function pmin(a, b) {
+  return tf.where(tf.equal(a, a), tf.where(tf.equal(b, b), tf.minimum(a, b), b), a);
+}
+
+function pmax(a, b) {
+  return tf.where(tf.equal(a, a), tf.where(tf.equal(b, b), tf.maximum(a, b), b), a);
+}
+
+
+// ---- the rule ----
+
+export const ruleText = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad";
+/** The per-variable states this rule keeps (the others stay zero and are never read). */
+export const stateNames = ['alpha', 'beta', 'sigma'];
+
+/**
+ * One step for one weight tensor: each state in order alpha, beta, sigma (each
+ * seeing the states already updated), then the update; w ← w − update.
+ */
+export function ruleStep(x) {
+  const alpha = x.grad;
+  x.alpha = alpha;
+  const beta = c(x.step);
+  x.beta = beta;
+  const sigma = x.beta;
+  x.sigma = sigma;
+  const update = tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.greater(tf.cos(pmax(x.sigma, tf.where(tf.less(x.grad, tf.neg(c((-0.798)))), x.sigma, x.grad))), tf.add(tf.where(tf.greater(x.grad, x.grad), c(0.915), x.sigma), x.beta)), x.beta, tf.where(tf.greaterEqual(tf.neg(x.beta), tf.neg(tf.where(tf.equal(tf.square(x.alpha), x.beta), x.grad, tf.add(tf.abs(tf.sigmoid(tf.neg(tf.sub(tf.where(tf.notEqual(c(x.step), x.sigma), c(x.step), x.sigma), x.alpha)))), tf.neg(c(x.lr)))))), x.alpha, tf.where(tf.greaterEqual(x.sigma, x.alpha), x.alpha, c(x.step)))))), psqrt(x.beta)), plog10(tf.cos(x.alpha)), x.grad);
+  return { alpha: tf.broadcastTo(alpha, x.grad.shape), beta: tf.broadcastTo(beta, x.grad.shape), sigma: tf.broadcastTo(sigma, x.grad.shape), update: tf.broadcastTo(update, x.grad.shape) };
+}
+
+/** The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })). */
+export class EvolvedOptimizer extends tf.Optimizer {
+  /** Registered under this name for model serialization. */
+  static get className() {
+    return "autolr.Evolved_716774f0439def2b";
+  }
+
+  constructor(learningRate = 0.001) {
+    super();
+    if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
+    this.learningRate = learningRate;
+    this.states = new Map();
+  }
+
+  /** Same as tfjs's own optimizers: rates can also be set by callbacks. */
+  setLearningRate(learningRate) {
+    this.learningRate = learningRate;
+  }
+
+  applyGradients(variableGradients) {
+    const entries = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const step = this.iterations;
+    for (const [name, gradient] of entries) {
+      if (gradient == null) continue;
+      const variable = tf.engine().registeredVariables[name];
+      if (variable === undefined) throw new Error(`EvolvedOptimizer: no variable named ${name}`);
+      const state = this.stateOf(name, variable);
+      tf.tidy(() => {
+        const r = ruleStep({ grad: gradient, alpha: state.alpha, beta: state.beta, sigma: state.sigma, lr: this.learningRate, step });
+        state.alpha.assign(r.alpha);
+        state.beta.assign(r.beta);
+        state.sigma.assign(r.sigma);
+        variable.assign(tf.sub(variable, r.update));
+      });
+    }
+    this.incrementIterations();
+  }
+
+  stateOf(name, variable) {
+    let state = this.states.get(name);
+    if (state === undefined) {
+      state = { alpha: tf.variable(tf.zerosLike(variable), false), beta: tf.variable(tf.zerosLike(variable), false), sigma: tf.variable(tf.zerosLike(variable), false) };
+      this.states.set(name, state);
+    }
+    return state;
+  }
+
+  dispose() {
+    for (const s of this.states.values()) tf.dispose([s.alpha, s.beta, s.sigma]);
+    this.states.clear();
+  }
+
+  /** The iteration count, then every state (named "<variable>/<state>", as tfjs's own optimizers name theirs). */
+  async getWeights() {
+    const weights = [...this.states].flatMap(([owner, s]) => [{ name: `${owner}/alpha`, tensor: s.alpha }, { name: `${owner}/beta`, tensor: s.beta }, { name: `${owner}/sigma`, tensor: s.sigma }]);
+    return [await this.saveIterations(), ...weights];
+  }
+
+  async setWeights(weightValues) {
+    const rest = await this.extractIterations(weightValues);
+    this.dispose();
+    const byVariable = new Map();
+    for (const { name, tensor } of rest) {
+      const cut = name.lastIndexOf('/');
+      const owner = name.slice(0, cut);
+      const part = name.slice(cut + 1);
+      const entry = byVariable.get(owner) ?? {};
+      entry[part] = tf.variable(tensor, false);
+      byVariable.set(owner, entry);
+    }
+    for (const [owner, entry] of byVariable) {
+      for (const s of stateNames) if (entry[s] === undefined) throw new Error(`EvolvedOptimizer.setWeights: ${owner} has no ${s} state`);
+      this.states.set(owner, entry);
+    }
+  }
+
+  getConfig() {
+    return { learningRate: this.learningRate };
+  }
+
+  static fromConfig(cls, config) {
+    return new cls(config.learningRate);
+  }
+}
+
+tf.serialization.registerClass(EvolvedOptimizer);

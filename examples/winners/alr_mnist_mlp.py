@@ -1,0 +1,204 @@
+# Learning-rate rule exported by autolr (Python: PyTorch optimizer and NumPy).
+#
+# campaign:   alr-mnist-mlp
+# entry:      g10-195 (rank 1)
+# rule:       alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad
+# simplified: update: -min(grad, cos(max(step, grad < 0.798 ? step : grad)) > (grad > grad ? 0.915 : step) + step ? step : -step >= -(square(grad) == step ? grad : sigmoid(grad - (step != step ? step : step)) - lr) ? grad : step >= grad ? grad : step) > sqrt(step) ? log10(cos(grad)) : grad
+# combined:   0.9573333333333334
+# scores:
+#   mnist-mlp: 0.9573333333333334
+# test metrics (fresh seeds):
+#   mnist-mlp: accuracy 0.95672 ± 0.002665895721891631
+#
+# signals read:
+#   grad: gradient of the loss with respect to the weight, this step
+#   alpha: first state; zero before the first step. Inside alpha: its previous value; after: its new value
+#   beta: second state, updated after alpha; same conventions
+#   sigma: third state, updated after beta; same conventions
+#   lr: the scheduled learning rate (a scalar)
+#   step: optimizer steps already taken before this one (0 on the first step), a scalar
+#
+# Default learning rate 0.001 (the rate autolr trained with).
+
+import math
+
+
+_NAN = float("nan")
+_INF = float("inf")
+_LN10 = math.log(10.0)
+
+
+class _Ops:
+    """Element-wise operations with the rule language's protections; subclasses bind a library."""
+
+    def pdiv(self, a, b):
+        return self.where(b == 0, a, a / self._nonzero(b))
+
+    def ppow(self, a, b):
+        is_integer = self.floor(b) == b
+        base = self.where((a < 0) & ~is_integer, -a, a)
+        return self.where((a == 0) & (b < 0), self.c(1.0), self._pow(base, b))
+
+    def psqrt(self, x):
+        return self._sqrt(self.abs(x))
+
+    def plog(self, x):
+        return self.where(x == 0, self.c(0.0), self._log(self.abs(self.where(x == 0, self.c(1.0), x))))
+
+    def plog10(self, x):
+        return self.plog(x) / self.c(_LN10)
+
+    def psign(self, x):
+        s = self._sign(x)
+        return self.where(s == 0, x, s)
+
+    def pmin(self, a, b):
+        return self.where(a == a, self.where(b == b, self._minimum(a, b), b), a)
+
+    def pmax(self, a, b):
+        return self.where(a == a, self.where(b == b, self._maximum(a, b), b), a)
+
+    def add(self, a, b):
+        return a + b
+
+    def sub(self, a, b):
+        return a - b
+
+    def mul(self, a, b):
+        return a * b
+
+    def neg(self, x):
+        return -x
+
+    def square(self, x):
+        return x * x
+
+    def sigmoid(self, x):
+        return self.c(1.0) / (self.c(1.0) + self.exp(-x))
+
+
+class NumpyOps(_Ops):
+    """The operations on NumPy arrays, in float32 like the TensorFlow.js optimizer autolr trained with."""
+
+    def __init__(self, np, dtype=None):
+        self.np = np
+        self.dtype = dtype or np.float32
+        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
+            setattr(self, name, getattr(np, name))
+        self._pow, self._sqrt, self._log, self._sign = np.power, np.sqrt, np.log, np.sign
+        self._minimum, self._maximum = np.minimum, np.maximum
+
+    def c(self, v):
+        return self.np.asarray(v, dtype=self.dtype)
+
+    def _nonzero(self, b):
+        return self.np.where(b == 0, self.c(1.0), b)
+
+    def like(self, t, grad):
+        return self.np.broadcast_to(self.np.asarray(t, dtype=self.dtype), grad.shape).copy()
+
+
+class TorchOps(_Ops):
+    """The operations on torch tensors of one dtype and device."""
+
+    def __init__(self, torch, dtype, device):
+        self.torch, self.dtype, self.device = torch, dtype, device
+        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
+            setattr(self, name, getattr(torch, name))
+        self._pow, self._sqrt, self._log, self._sign = torch.pow, torch.sqrt, torch.log, torch.sign
+        self._minimum, self._maximum = torch.minimum, torch.maximum
+
+    def c(self, v):
+        return self.torch.tensor(float(v), dtype=self.dtype, device=self.device)
+
+    def _nonzero(self, b):
+        return self.torch.where(b == 0, self.c(1.0), b)
+
+    def like(self, t, grad):
+        return self.torch.broadcast_to(t, grad.shape).clone()
+
+
+RULE_TEXT = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad"
+STATE_NAMES = ("alpha", "beta", "sigma")
+DEFAULT_LR = 0.001
+
+
+def rule_step(o, grad, state, lr, step):
+    """One step for one weight: each state in order alpha, beta, sigma (each seeing
+    the states already updated), then the update; the caller does w <- w - update.
+    state maps STATE_NAMES to arrays shaped like grad (zeros before the first step);
+    step counts the steps taken before this one. Returns (new_state, update)."""
+    x = dict(state)
+    x["grad"] = grad
+    x["lr"] = float(lr)
+    x["step"] = float(step)
+    alpha = x["grad"]
+    x["alpha"] = alpha
+    beta = o.c(x["step"])
+    x["beta"] = beta
+    sigma = x["beta"]
+    x["sigma"] = sigma
+    update = o.where((o.neg(o.pmin(x["alpha"], o.where((o.cos(o.pmax(x["sigma"], o.where((x["grad"] < o.neg(o.c((-0.798)))), x["sigma"], x["grad"]))) > o.add(o.where((x["grad"] > x["grad"]), o.c(0.915), x["sigma"]), x["beta"])), x["beta"], o.where((o.neg(x["beta"]) >= o.neg(o.where((o.square(x["alpha"]) == x["beta"]), x["grad"], o.add(o.abs(o.sigmoid(o.neg(o.sub(o.where((o.c(x["step"]) != x["sigma"]), o.c(x["step"]), x["sigma"]), x["alpha"])))), o.neg(o.c(x["lr"])))))), x["alpha"], o.where((x["sigma"] >= x["alpha"]), x["alpha"], o.c(x["step"])))))) > o.psqrt(x["beta"])), o.plog10(o.cos(x["alpha"])), x["grad"])
+    return {"alpha": o.like(alpha, grad), "beta": o.like(beta, grad), "sigma": o.like(sigma, grad)}, o.like(update, grad)
+
+
+class NumpyOptimizer:
+    """The rule on plain NumPy arrays: opt.step(weights, grads) updates each weight in place."""
+
+    def __init__(self, lr=DEFAULT_LR):
+        import numpy
+
+        self.np = numpy
+        self.ops = NumpyOps(numpy)
+        self.lr = float(lr)
+        self.iterations = 0
+        self.states = {}
+
+    def step(self, weights, grads):
+        with self.np.errstate(all="ignore"):
+            for i, (w, g) in enumerate(zip(weights, grads)):
+                g = self.np.asarray(g, dtype=self.ops.dtype)
+                state = self.states.setdefault(i, {n: self.np.zeros_like(g) for n in STATE_NAMES})
+                new, update = rule_step(self.ops, g, state, self.lr, self.iterations)
+                self.states[i] = new
+                w -= update.astype(w.dtype)
+        self.iterations += 1
+
+
+try:
+    import torch
+
+    class EvolvedOptimizer(torch.optim.Optimizer):
+        """The evolved rule as a PyTorch optimizer: EvolvedOptimizer(model.parameters(), lr=...).
+        Its state (STATE_NAMES and the step count) is saved by state_dict()."""
+
+        def __init__(self, params, lr=DEFAULT_LR):
+            if not (isinstance(lr, (int, float)) and math.isfinite(lr)):
+                raise ValueError("EvolvedOptimizer: lr must be a finite number, not %r" % (lr,))
+            super().__init__(params, dict(lr=float(lr)))
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        for n in STATE_NAMES:
+                            state[n] = torch.zeros_like(p)
+                    ops = TorchOps(torch, p.dtype, p.device)
+                    new, update = rule_step(ops, p.grad, {n: state[n] for n in STATE_NAMES}, group["lr"], state["step"])
+                    for n in STATE_NAMES:
+                        state[n].copy_(new[n])
+                    p.sub_(update)
+                    state["step"] += 1
+            return loss
+
+except ImportError:
+    pass
