@@ -23,6 +23,7 @@ import type { BaseOptimizer } from '../baselines/types.js';
 import { decideAcceptance, scheduleFromRule, type Schedule } from '../schedule/schedule.js';
 import { SignalTracker } from '../schedule/tracker.js';
 import type { Model } from '../tasks/models.js';
+import { takeValues } from '../tasks/read-values.js';
 import type { Fidelity, PreparedTask, Task, TaskOptions } from '../tasks/task.js';
 import { adaptiveOptimizer, baseOptimizer, DEFAULT_LR0, type StepApplier } from './optimizers.js';
 import { adapterInUse, type AdapterInfo } from './webgpu.js';
@@ -215,11 +216,6 @@ interface StepContext {
   readonly onRate: ((lr: number) => void) | undefined;
 }
 
-/** Reads a scalar's value (asynchronously: see the top of the file). */
-async function scalarValue(t: tf.Tensor): Promise<number> {
-  return (await t.data())[0] as number;
-}
-
 async function runStep(
   driver: Driver,
   prepared: PreparedTask,
@@ -239,9 +235,11 @@ async function runStep(
     return out.loss;
   });
   try {
-    const loss = await scalarValue(value);
+    // Both reads are issued before either is awaited: on webgpu each is a GPU readback.
+    const [lossValues, correctValues] = await Promise.all([value.data(), correct?.data()]);
+    const loss = lossValues[0] as number;
     if (!Number.isFinite(loss)) throw new Stop('loss-not-finite', `the training loss became ${loss}`);
-    if (correct) ctx.running.correct += await scalarValue(correct);
+    if (correctValues) ctx.running.correct += correctValues[0] as number;
     ctx.running.seen += size;
 
     if (driver.kind === 'schedule' && driver.schedule.granularity === 'step') {
@@ -254,13 +252,7 @@ async function runStep(
       const before = model.snapshot();
       try {
         applier.apply(grads, ctx.step);
-        const afterLoss = tf.tidy(() => prepared.batchLoss(model, batch, apply).loss);
-        let after: number;
-        try {
-          after = await scalarValue(afterLoss);
-        } finally {
-          afterLoss.dispose();
-        }
+        const after = (await takeValues(tf.tidy(() => prepared.batchLoss(model, batch, apply).loss)))[0] as number;
         const dloss = after - loss;
         const probability = driver.schedule.acceptance(tracker.signals({ batch_loss: loss, dloss }), ctx.ruleStream);
         ctx.running.tried++;

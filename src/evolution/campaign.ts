@@ -453,8 +453,11 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       if (s.origin.kind === 'seed' && s.level === 'full') {
         const name = s.origin.baseline;
         const seen = baselines[name];
-        if (!seen || s.combined > seen.combined) baselines[name] = hofEntry(s, generation, genealogy, config.variant);
-        if (!bestBaseline || s.combined > bestBaseline.combined) bestBaseline = hofEntry(s, generation, genealogy, config.variant);
+        const improves = !seen || s.combined > seen.combined;
+        const best = !bestBaseline || s.combined > bestBaseline.combined;
+        const entry = improves || best ? hofEntry(s, generation, genealogy, config.variant) : undefined;
+        if (improves) baselines[name] = entry as HallOfFameEntry;
+        if (best) bestBaseline = entry;
       }
     }
     const combinedAll = scored.map((s) => s.combined);

@@ -4,6 +4,7 @@
  * training accuracy, accuracy on a split.
  */
 import * as tf from '@tensorflow/tfjs';
+import { takeValues } from './read-values.js';
 import type { RandomSource } from '../grammar/semantics.js';
 import type { ApplyOptions, Model } from './models.js';
 import { shuffledBatches, type BatchOutput, type PreparedTask, type Scores, type TaskBatch } from './task.js';
@@ -87,11 +88,7 @@ export class PreparedClassification implements PreparedTask {
         const predicted = tf.argMax(model.apply(x, { training: false }), 1);
         return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(labels, 'int32')), 'float32'));
       });
-      try {
-        correct += (await count.data())[0] as number;
-      } finally {
-        count.dispose();
-      }
+      correct += (await takeValues(count))[0] as number;
     }
     return split.count > 0 ? correct / split.count : 0;
   }

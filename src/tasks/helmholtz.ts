@@ -11,6 +11,7 @@
  * gives the relative L2 error; the score is −log10 of it (2 means 1 %).
  */
 import * as tf from '@tensorflow/tfjs';
+import { takeValues } from './read-values.js';
 import seedrandom from 'seedrandom';
 import type { RandomSource } from '../grammar/semantics.js';
 import { dense, sequential, type Model } from './models.js';
@@ -98,13 +99,7 @@ class PreparedHelmholtz implements PreparedTask {
   /** Relative L2 error of the trial solution on an n-point grid. */
   async relativeError(model: Model, n: number): Promise<number> {
     const xs = grid(n);
-    const trial = tf.tidy(() => this.trial(model, tf.tensor2d(xs, [n, 1])));
-    let predicted: Float32Array;
-    try {
-      predicted = (await trial.data()) as Float32Array;
-    } finally {
-      trial.dispose();
-    }
+    const predicted = await takeValues(tf.tidy(() => this.trial(model, tf.tensor2d(xs, [n, 1]))));
     let num = 0;
     let den = 0;
     xs.forEach((x, i) => {
