@@ -1,5 +1,6 @@
 /** Parsers for option values, so every command refuses bad numbers the same way. */
 import { InvalidArgumentError } from 'commander';
+import { BudgetError, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 
 export function parseIntegerOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
@@ -25,5 +26,23 @@ export function parsePositiveNumberOption(name: string): (value: string) => numb
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, not "${value}"`);
     return n;
+  };
+}
+
+/** A budget override as JSON, the shape of a campaign config's "budgets": '{"full": {"epochs": 150}}'. */
+export function parseBudgetsOption(name: string): (value: string) => BudgetOverride {
+  return (value: string) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${name} is not valid JSON (${(err as Error).message}); e.g. '{"full": {"epochs": 150}}'`);
+    }
+    try {
+      return parseBudgetOverride(raw, name);
+    } catch (err) {
+      if (err instanceof BudgetError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
   };
 }

@@ -9,6 +9,7 @@
 import type { BaseOptimizer } from '../baselines/types.js';
 import type { Rule, Variant } from '../grammar/ast.js';
 import { parseRule, RuleSyntaxError } from '../grammar/parser.js';
+import { applyBudgetOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import type { Fidelity } from '../tasks/task.js';
 import type { BackendChoice } from './backend.js';
 import type { TrainResult } from './train.js';
@@ -24,6 +25,8 @@ export interface EvalJob {
   readonly lr0?: number;
   readonly splitSeed: number;
   readonly dataDir?: string;
+  /** Budgets other than the task's own (a campaign's "budgets"). */
+  readonly budgets?: BudgetOverride;
   /**
    * The trainer's own time limit: the run stops between steps with reason
    * 'time-limit' and the floor score (an ordinary result). The pool's hard
@@ -56,6 +59,13 @@ export function checkJob(job: unknown): string | undefined {
   if (j.lr0 !== undefined && !(typeof j.lr0 === 'number' && Number.isFinite(j.lr0) && j.lr0 > 0)) return 'lr0 must be a positive number';
   if (j.dataDir !== undefined && typeof j.dataDir !== 'string') return 'dataDir must be a string';
   if (j.timeLimitMs !== undefined && !(typeof j.timeLimitMs === 'number' && j.timeLimitMs > 0)) return 'timeLimitMs must be a positive number';
+  if (j.budgets !== undefined) {
+    try {
+      parseBudgetOverride(j.budgets, 'budgets');
+    } catch (err) {
+      return messageOf(err);
+    }
+  }
   return undefined;
 }
 
@@ -103,7 +113,7 @@ export async function executeJob(job: EvalJob, backendChoice: BackendChoice): Pr
       import('./backend.js'),
     ]);
     train = trainModule;
-    task = registry.getTask(job.task);
+    task = applyBudgetOverride(registry.getTask(job.task), job.budgets);
     backend = await backendModule.initBackend(backendChoice);
   } catch (err) {
     return { outcome: { ok: false, reason: 'error', detail: messageOf(err) }, tainted: false };

@@ -22,6 +22,7 @@ import { simplifyRule } from '../grammar/simplify.js';
 import { baselineRule, getBaseline } from '../baselines/registry.js';
 import type { EvalJob, EvalOutcome } from '../evaluator/job.js';
 import type { TrainResult } from '../evaluator/train.js';
+import { overrideKey } from '../tasks/budgets.js';
 import type { Fidelity } from '../tasks/task.js';
 import { EvaluationCache } from './cache.js';
 import { loadLatestCheckpoint, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
@@ -101,9 +102,14 @@ export interface TestScores {
   readonly failures?: readonly (string | null)[];
 }
 
-/** " (k of n stopped)" when some fresh-seed runs stopped early, else "" (NaN reads back from JSON as null). */
+/** Fresh-seed runs that finished (a stopped run is NaN, or null once read back from JSON). */
+export function finishedRuns(t: TestScores): number {
+  return t.values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length;
+}
+
+/** " (k of n stopped)" when some fresh-seed runs stopped early, else "". */
 export function stoppedNote(t: TestScores): string {
-  const stopped = t.values.filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
+  const stopped = t.values.length - finishedRuns(t);
   return stopped > 0 ? ` (${stopped} of ${t.values.length} stopped)` : '';
 }
 
@@ -285,7 +291,9 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
 
   const pending = new Map<string, Promise<TaskOutcome>>();
   const evaluateCached = async (rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> => {
-    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}`;
+    // Campaigns on the tasks' own budgets keep the context they always had, so their caches stay valid.
+    const budgets = overrideKey(config.budgets);
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgets === '' ? '' : `|${budgets}`}`;
     if (config.cache) {
       const hit = cache.lookup(rule, context);
       if (hit) {
@@ -346,6 +354,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       timeLimitMs: config.timeLimit * 900,
       ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}),
       ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
+      ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
     };
     const outcome = await options.evaluator.evaluate(job);
     genDone++;
@@ -657,8 +666,9 @@ async function rescoreOnTest(
         const metric = outcomes.map((o) => Object.keys(o.test ?? {})[0]).find((m) => m !== undefined) ?? 'score';
         const values = outcomes.map((o) => (o.ok ? (o.test?.[metric] ?? o.score) : NaN));
         const finite = values.filter((v) => Number.isFinite(v));
-        const mean = finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length);
-        const sd = Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1));
+        // No finished run has no mean (NaN, null in JSON): a 0 would read as a real score.
+        const mean = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+        const sd = finite.length > 0 ? Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1)) : NaN;
         const failures = outcomes.map((o) => (o.ok ? null : (o.failure ?? 'failed')));
         test[task] = { mean, sd, values, metric, failures };
       }

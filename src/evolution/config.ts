@@ -6,6 +6,7 @@
 import type { Variant } from '../grammar/ast.js';
 import type { BaseOptimizer } from '../baselines/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choices.js';
+import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 
 export interface CampaignConfig {
   /** Folder name under runs/. */
@@ -15,6 +16,8 @@ export interface CampaignConfig {
   readonly grammar: string;
   /** One or more tasks; several combine into one fitness (see fitness.ts). */
   readonly tasks: readonly string[];
+  /** Budget fields changed from every task's own, by fidelity, e.g. {"full": {"epochs": 150}}. */
+  readonly budgets?: BudgetOverride;
   /** Base optimizer schedules drive. */
   readonly optimizer: BaseOptimizer;
   readonly lr0?: number;
@@ -92,7 +95,7 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
 }
 
 const KNOWN_FIELDS = new Set<string>([
-  'name', 'variant', 'grammar', 'tasks', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
+  'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
   'rescoreBaselines',
@@ -162,6 +165,13 @@ export function resolveConfig(raw: Raw): CampaignConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
     throw new ConfigError(`"name" must be a plain folder name (letters, digits, . _ + -), not ${JSON.stringify(name)}`);
   }
+  let budgets: BudgetOverride | undefined;
+  try {
+    budgets = raw.budgets === undefined ? undefined : parseBudgetOverride(raw.budgets, '"budgets"');
+  } catch (err) {
+    if (err instanceof BudgetError) throw new ConfigError(err.message);
+    throw err;
+  }
   const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
   const dataDir = text(raw, 'dataDir');
   const ratesRaw = raw.mutationRates;
@@ -178,6 +188,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     variant,
     grammar: text(raw, 'grammar', d.grammar) as string,
     tasks: tasks as string[],
+    ...(budgets !== undefined && !isEmptyOverride(budgets) ? { budgets } : {}),
     optimizer: oneOf(raw, 'optimizer', ['sgd', 'momentum', 'adam'] as const, d.optimizer),
     ...(lr0 !== undefined ? { lr0 } : {}),
     population,

@@ -4,11 +4,21 @@
  */
 import type { TestScores } from './campaign.js';
 
+/**
+ * Test metrics where less is better (the PINN's relative error); every other
+ * metric (accuracy, score) is better higher.
+ */
+const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['relative_error']);
+
+export function lowerIsBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.has(metric);
+}
+
 export interface PairedComparison {
-  /** Seeds on which the rule did better: a higher metric, or it finished where the other stopped. */
+  /** Seeds on which the rule did better (a higher accuracy, a lower error), or finished where the other stopped. */
   readonly wins: number;
   readonly seeds: number;
-  /** Mean of rule − other over the seeds where both finished (NaN when there are none). */
+  /** Mean of rule − other over the seeds where both finished (NaN when there are none); negative is better for an error. */
   readonly meanDiff: number;
   readonly finishedPairs: number;
 }
@@ -20,11 +30,12 @@ export function comparePaired(rule: TestScores, other: TestScores): PairedCompar
   if (rule.values.length !== other.values.length || rule.values.length === 0) return undefined;
   let wins = 0;
   const diffs: number[] = [];
+  const lower = lowerIsBetter(rule.metric);
   rule.values.forEach((r, i) => {
     const o = other.values[i];
     if (finished(r) && finished(o)) {
       diffs.push(r - o);
-      if (r > o) wins++;
+      if (lower ? r < o : r > o) wins++;
     } else if (finished(r)) {
       wins++;
     }

@@ -142,7 +142,8 @@ export interface HelmholtzOptions {
 export function helmholtzTask(frequency: number, options: HelmholtzOptions = {}): Task {
   const budgets = options.budgets ?? DEFAULT_BUDGETS;
   const batchFraction = options.batchFraction ?? 1;
-  const setup: HelmholtzSetup = { frequency, psi0: 1, psi1: 0, batchFraction, passesPerEpoch: options.passesPerEpoch ?? 10 };
+  const passesPerEpoch = options.passesPerEpoch ?? DEFAULT_PASSES;
+  const setup: HelmholtzSetup = { frequency, psi0: 1, psi1: 0, batchFraction, passesPerEpoch };
   return {
     name: `helmholtz-${frequency}`,
     description: `1-D Helmholtz PINN at ${frequency} Hz (k = ${((2 * Math.PI * frequency) / SPEED_OF_SOUND).toFixed(2)}), ψ(0) = 1, ψ(1) = 0, 3×100 sin/cos/sin network`,
@@ -152,15 +153,28 @@ export function helmholtzTask(frequency: number, options: HelmholtzOptions = {})
     scoreDescription: '−log10(relative L2 error) on a 201-point grid (2 = 1 % error)',
     // Measured (docs/results.md): Adam from 1e-3 needs far more steps; DLRS lowers the rate from 1e-2 as it needs.
     lr0: { adam: 0.01 },
+    budgetFields: ['epochs', 'points'],
+    describeBudget: (b) => describeHelmholtzBudget(b, batchFraction, passesPerEpoch),
+    withBudgets: (other) => helmholtzTask(frequency, { ...options, budgets: other }),
     async prepare(fidelity: Fidelity, options) {
       const budget = budgets[fidelity];
-      const n = budget.points ?? 1000;
+      const n = budget.points ?? DEFAULT_POINTS;
       // Collocation points are part of the task (same for every candidate), drawn from the split seed.
       const g = seedrandom(`helmholtz-points:${options.splitSeed ?? 0}`);
       const points = Float32Array.from({ length: n }, () => g());
       return new PreparedHelmholtz(setup, points, Math.max(1, Math.round(n * batchFraction)));
     },
   };
+}
+
+const DEFAULT_POINTS = 1000;
+const DEFAULT_PASSES = 10;
+
+/** "1000 steps, 200 points": steps, since an epoch here is several passes over the points. */
+function describeHelmholtzBudget(b: Omit<Budget, 'summary'>, batchFraction: number, passesPerEpoch: number): string {
+  const points = b.points ?? DEFAULT_POINTS;
+  const batches = Math.ceil(points / Math.max(1, Math.round(points * batchFraction)));
+  return `${b.epochs * passesPerEpoch * batches} steps, ${points} points`;
 }
 
 /**

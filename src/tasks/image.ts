@@ -51,6 +51,11 @@ const BUDGETS: Record<ImageModel, Record<Fidelity, Budget>> = {
   },
 };
 
+/** "2 epochs × 2000 samples" (all samples when the budget names no count). */
+export function describeImageBudget(b: Omit<Budget, 'summary'>): string {
+  return `${b.epochs} epoch${b.epochs === 1 ? '' : 's'} × ${b.trainSamples ?? 'all'} samples`;
+}
+
 /** Test images scored per fidelity: a stratified part of the official test set for cheap runs, all of it for full ones. */
 const TEST_SAMPLES: Record<Fidelity, number> = { cheap: 2000, full: Infinity };
 
@@ -100,6 +105,9 @@ export function imageTask(dataset: DatasetName, model: ImageModel, options: Imag
     budgets,
     floorScore: 0,
     scoreDescription: 'accuracy on the fitness split (carved from the training set, never trained on)',
+    budgetFields: ['epochs', 'batchSize', 'trainSamples', 'fitnessSamples'],
+    describeBudget: describeImageBudget,
+    withBudgets: (other) => imageTask(dataset, model, { budgets: other }),
     prepare(fidelity, options) {
       // Data and splits are prepared once per process and shared by every run (the splits never change within a campaign).
       const key = `${name}|${fidelity}|${JSON.stringify(budgets[fidelity])}|${options.splitSeed ?? 0}|${options.dataDir ?? ''}`;

@@ -39,6 +39,11 @@ export const SYNTHETIC: Task = {
   },
   floorScore: 0,
   scoreDescription: 'accuracy on 300 fitness points',
+  budgetFields: ['epochs', 'batchSize', 'trainSamples', 'fitnessSamples'],
+  describeBudget: (b) => `${b.epochs} epoch${b.epochs === 1 ? '' : 's'} × ${Math.min(600, b.trainSamples ?? 600)} points`,
+  withBudgets(budgets) {
+    return { ...this, budgets };
+  },
   async prepare(fidelity, options) {
     const budget = this.budgets[fidelity];
     const split = options.splitSeed ?? 0;

@@ -10,6 +10,9 @@ import type { ApplyOptions, Model } from './models.js';
 export type Fidelity = 'cheap' | 'full';
 export const FIDELITIES: readonly Fidelity[] = ['cheap', 'full'];
 
+/** The numeric fields of a budget; a task declares which of them it reads. */
+export type BudgetField = 'epochs' | 'batchSize' | 'trainSamples' | 'fitnessSamples' | 'points';
+
 export interface Budget {
   readonly epochs: number;
   readonly batchSize: number;
@@ -81,6 +84,12 @@ export interface Task {
   readonly scoreDescription: string;
   /** Initial rates this task trains well from, by optimizer ('alr' for adaptive rules); others use the engine's defaults. */
   readonly lr0?: Readonly<Partial<Record<'sgd' | 'momentum' | 'adam' | 'alr', number>>>;
+  /** The budget fields this task reads; an override of any other is refused (src/tasks/budgets.ts). */
+  readonly budgetFields: readonly BudgetField[];
+  /** A budget's summary for tables, e.g. "2 epochs × 2000 samples". */
+  describeBudget(budget: Omit<Budget, 'summary'>): string;
+  /** The same task (same name) with other budgets. */
+  withBudgets(budgets: Readonly<Record<Fidelity, Budget>>): Task;
   prepare(fidelity: Fidelity, options: TaskOptions): Promise<PreparedTask>;
 }
 

@@ -21,3 +21,11 @@ test('a run that stopped loses its seed and stays out of the mean (JSON null or 
   assert.equal(comparePaired(scores([0.9]), scores([0.9, 0.8])), undefined, 'different seed counts are not paired');
   assert.equal(formatPaired(undefined), '-');
 });
+
+test('for an error metric the lower value wins the seed (the PINN re-scores on relative_error)', () => {
+  const errors = (values: number[]): TestScores => ({ mean: 0, sd: 0, metric: 'relative_error', values });
+  const c = comparePaired(errors([0.01, 0.05, 0.02]), errors([0.02, 0.04, 0.02]));
+  assert.equal(c?.wins, 1, 'better on the first seed only (a tie is no win)');
+  assert.ok(Math.abs((c?.meanDiff as number) - (-0.01 + 0.01 + 0) / 3) < 1e-15);
+  assert.equal(comparePaired(errors([0.5, NaN]), errors([NaN, 0.1]))?.wins, 1, 'finishing where the other stopped still wins');
+});

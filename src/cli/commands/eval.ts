@@ -12,7 +12,8 @@ import { DatasetError } from '../../tasks/datasets/index.js';
 import { getTask, TASKS, UnknownTaskError } from '../../tasks/registry.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import { UsageError } from '../errors.js';
-import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
+import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
+import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { resolveRuleOfAnyVariant, type RuleArgument } from '../rule-argument.js';
 import { renderTable } from '../table.js';
 
@@ -32,6 +33,7 @@ interface EvalOptions {
   backend: BackendChoice;
   dataDir?: string;
   splitSeed: number;
+  budgets?: BudgetOverride;
   json?: boolean;
 }
 
@@ -50,6 +52,7 @@ export function registerEval(program: Command, out: (s: string) => void): void {
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), 'auto')
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
     .option('--split-seed <n>', 'seed of the train/fitness split', parseIntegerOption('--split-seed', 0, 2 ** 31 - 1), 0)
+    .option('--budgets <json>', 'budget fields changed from the task\'s own, by fidelity, as a campaign config\'s "budgets"', parseBudgetsOption('--budgets'))
     .option('--json', 'print the full result as JSON')
     .addHelpText(
       'after',
@@ -60,11 +63,12 @@ export function registerEval(program: Command, out: (s: string) => void): void {
         '  autolr eval --rule clr_triangular --params \'{"step_size": 100}\' --task mnist-cnn --fidelity full --seed 3',
         '  autolr eval --rule "epoch: lr0 * pow(0.9, epoch)" --task mnist-mlp --optimizer sgd --lr0 0.1',
         '  autolr eval --rule adam --task synthetic --json',
+        '  autolr eval --rule dlrs --task helmholtz-1000 --fidelity full --budgets \'{"full": {"epochs": 150}}\'',
       ].join('\n'),
     )
     .action(async (options: EvalOptions) => {
       const arg = resolveRuleOfAnyVariant(options.rule, options.variant, options.params);
-      const task = lookupTask(options.task);
+      const task = lookupTask(options.task, options.budgets);
       const backend = await startBackend(options.backend);
       const optimizer = options.optimizer ?? (arg.baseline?.entry.variant === 'dlr' ? arg.baseline.entry.optimizer : 'adam');
       let result: TrainResult;
@@ -94,11 +98,11 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
   }
 }
 
-function lookupTask(name: string): ReturnType<typeof getTask> {
+function lookupTask(name: string, budgets: BudgetOverride | undefined): ReturnType<typeof getTask> {
   try {
-    return getTask(name);
+    return applyBudgetOverride(getTask(name), budgets);
   } catch (err) {
-    if (err instanceof UnknownTaskError) throw new UsageError(err.message);
+    if (err instanceof UnknownTaskError || err instanceof BudgetError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -9,9 +9,10 @@ import { CampaignError, runCampaign, type CampaignSummary } from '../../evolutio
 import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
 import { GrammarError } from '../../grammar/bnf.js';
 import { BaselineError } from '../../baselines/types.js';
+import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { getTask, UnknownTaskError } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
-import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
+import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from './hof.js';
 import { BACKEND_CHOICES, startBackend } from './eval.js';
@@ -33,6 +34,7 @@ interface EvolveOptions {
   multiFidelity?: boolean;
   cache?: boolean;
   dataDir?: string;
+  budgets?: BudgetOverride;
   timeLimit?: number;
   json?: boolean;
 }
@@ -54,6 +56,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
     .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
+    .option('--budgets <json>', 'budget fields changed from every task\'s own, by fidelity, e.g. \'{"full": {"epochs": 150}}\'', parseBudgetsOption('--budgets'))
     .option('--time-limit <seconds>', 'wall-time limit of one evaluation (default 600)', parsePositiveNumberOption('--time-limit'))
     .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
@@ -75,9 +78,10 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       const { config, runsDir, resume } = buildConfig(options);
       for (const t of config.tasks) {
         try {
-          getTask(t);
+          applyBudgetOverride(getTask(t), config.budgets);
         } catch (e) {
           if (e instanceof UnknownTaskError) throw new UsageError(e.message);
+          if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
           throw e;
         }
       }
@@ -146,6 +150,7 @@ function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir:
   if (options.multiFidelity === false) flags.multiFidelity = false;
   if (options.cache === false) flags.cache = false;
   if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
+  if (options.budgets !== undefined) flags.budgets = options.budgets;
   if (options.timeLimit !== undefined) flags.timeLimit = options.timeLimit;
   const merged = { ...fromFile, ...flags };
   if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { stoppedNote, type HallOfFameEntry } from '../../evolution/campaign.js';
+import { finishedRuns, stoppedNote, type HallOfFameEntry } from '../../evolution/campaign.js';
 import { comparePaired, formatPaired } from '../../evolution/paired.js';
 import { loadLatestCheckpoint } from '../../evolution/checkpoint.js';
 import { UsageError } from '../errors.js';
@@ -69,7 +69,7 @@ export function registerHof(program: Command, out: (s: string) => void): void {
 function testText(h: HallOfFameEntry): string {
   if (!h.test) return '-';
   return Object.entries(h.test)
-    .map(([task, t]) => `${task} ${t.metric} ${t.mean.toFixed(4)} ± ${t.sd.toFixed(4)}${stoppedNote(t)}`)
+    .map(([task, t]) => (finishedRuns(t) === 0 ? `${task}: all ${t.values.length} runs stopped` : `${task} ${t.metric} ${t.mean.toFixed(4)} ± ${t.sd.toFixed(4)}${stoppedNote(t)}`))
     .join('; ');
 }
 
@@ -80,7 +80,8 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
   if (h.test && base.test) {
     for (const [task, t] of Object.entries(h.test)) {
       const b = base.test[task];
-      if (b) parts.push(`test ${t.mean - b.mean >= 0 ? '+' : ''}${(t.mean - b.mean).toFixed(4)}`);
+      const diff = t.mean - (b?.mean ?? NaN);
+      if (b && Number.isFinite(diff)) parts.push(`${task} test ${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`);
     }
   }
   return parts.join(', ');
