@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
@@ -37,4 +37,37 @@ test('autolr baselines scores every baseline of a variant on a task', async () =
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'sorted best first');
   const bad = await cli('baselines', '--task', 'nope', '--backend', 'wasm');
   assert.equal(bad.code, 2);
+});
+
+test('autolr hof on a multi-task PINN campaign: the lower error wins a seed, each task is named, a baseline that never finished says so', async () => {
+  const dir = join(runs, 'pinn');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'pinn', tasks: ['helmholtz-250', 'helmholtz-500'] }));
+  const errors = (values: Array<number | null>) => {
+    const done = values.filter((v): v is number => v !== null);
+    const mean = done.length > 0 ? done.reduce((a, b) => a + b, 0) / done.length : null;
+    return { mean, sd: done.length > 0 ? 0 : null, values, metric: 'relative_error', failures: values.map((v) => (v === null ? 'lr-not-positive: the rule gave the rate -0.001' : null)) };
+  };
+  const entry = (id: string, baseline: string | undefined, test: Record<string, unknown>) => ({
+    id,
+    text: 'epoch: lr0',
+    simplified: 'epoch: lr0',
+    hash: id,
+    origin: baseline ? { kind: 'seed', baseline } : { kind: 'random' },
+    lineage: baseline ? [baseline] : [],
+    combined: 1,
+    scores: { 'helmholtz-250': 2, 'helmholtz-500': 0.5 },
+    generation: 0,
+    wallMs: 1000,
+    test,
+  });
+  const best = entry('g3-7', undefined, { 'helmholtz-250': errors([0.01, 0.02, 0.03]), 'helmholtz-500': errors([0.5, 0.4, 0.6]) });
+  const dlrs = entry('g0-1', 'dlrs', { 'helmholtz-250': errors([null, null, null]), 'helmholtz-500': errors([0.45, 0.5, 0.7]) });
+  writeFileSync(join(dir, 'hof.json'), JSON.stringify({ hallOfFame: [best], bestBaseline: dlrs, baselines: [dlrs] }));
+  const r = await cli('hof', dir);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /helmholtz-250: all 3 runs stopped; helmholtz-500 relative_error 0\.5500 ± 0\.0000/);
+  assert.match(r.out, /helmholtz-250 3\/3 \(n\/a over 0 finished pairs\); helmholtz-500 2\/3 \(-0\.0500\)/, 'lower errors on seeds 2 and 3 win them');
+  assert.match(r.out, /helmholtz-500 test -0\.0500/);
+  assert.doesNotMatch(r.out, /helmholtz-250 test/, 'no difference with a baseline none of whose runs finished');
 });

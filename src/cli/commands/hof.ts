@@ -81,7 +81,8 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
     for (const [task, t] of Object.entries(h.test)) {
       const b = base.test[task];
       const diff = t.mean - (b?.mean ?? NaN);
-      if (b && Number.isFinite(diff)) parts.push(`${task} test ${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`);
+      // Campaigns of older versions wrote a mean of 0 where no run finished: there is nothing to compare.
+      if (b && finishedRuns(t) > 0 && finishedRuns(b) > 0 && Number.isFinite(diff)) parts.push(`${task} test ${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`);
     }
   }
   return parts.join(', ');
@@ -103,9 +104,10 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
 /** Per task: on how many fresh seeds the rule beat the baseline, and the mean paired difference. */
 function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   if (!rule.test || !base.test) return '-';
+  const several = Object.keys(rule.test).length > 1;
   const parts = Object.entries(rule.test).flatMap(([task, t]) => {
     const b = base.test?.[task];
-    return b ? [formatPaired(comparePaired(t, b))] : [];
+    return b ? [`${several ? `${task} ` : ''}${formatPaired(comparePaired(t, b))}`] : [];
   });
   return parts.join('; ') || '-';
 }
