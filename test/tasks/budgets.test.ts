@@ -94,6 +94,16 @@ test('a campaign trains at its budgets, and keeps its cache apart from the same 
   }
 });
 
+test('autolr baselines takes --budgets: every baseline trains the overridden epochs', async () => {
+  const r = await cli('baselines', '--task', 'synthetic', '--budgets', '{"cheap": {"epochs": 1, "trainSamples": 64}}', '--workers', '0', '--backend', 'wasm', '--json');
+  assert.equal(r.code, 0, r.err);
+  const { baselines } = JSON.parse(r.out) as { baselines: Array<{ name: string; wallMs: number }> };
+  assert.equal(baselines.length, 12);
+  const bad = await cli('baselines', '--task', 'synthetic', '--budgets', '{"cheap": {"points": 5}}', '--backend', 'wasm');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /task synthetic does not read the budget field "points"/);
+});
+
 test('eval and evolve take --budgets; a bad one ends with exit code 2 and no campaign folder', async () => {
   const r = await cli('eval', '--rule', 'constant', '--task', 'synthetic', '--budgets', '{"cheap": {"epochs": 1}}', '--backend', 'wasm');
   assert.equal(r.code, 0, r.err);

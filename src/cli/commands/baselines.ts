@@ -7,10 +7,11 @@ import { baselineRule, baselinesOf } from '../../baselines/registry.js';
 import { EvaluatorPool } from '../../evaluator/pool.js';
 import type { EvalOutcome } from '../../evaluator/job.js';
 import { getTask, UnknownTaskError } from '../../tasks/registry.js';
+import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import type { BackendChoice } from '../../evaluator/backend.js';
 import { UsageError } from '../errors.js';
-import { parseChoiceOption, parseIntegerOption } from '../options.js';
+import { parseBudgetsOption, parseChoiceOption, parseIntegerOption } from '../options.js';
 import { renderTable } from '../table.js';
 import { BACKEND_CHOICES, startBackend } from './eval.js';
 
@@ -23,6 +24,7 @@ interface BaselinesOptions {
   backend: BackendChoice;
   optimizer?: 'sgd' | 'momentum' | 'adam';
   dataDir?: string;
+  budgets?: BudgetOverride;
   json?: boolean;
 }
 
@@ -38,13 +40,14 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .option('--optimizer <name>', 'run every schedule on this base optimizer instead of its paper\'s', parseChoiceOption('--optimizer', ['sgd', 'momentum', 'adam'] as const))
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), 'auto')
     .option('--data-dir <dir>', 'folder with dataset files')
+    .option('--budgets <json>', 'budget fields changed from the task\'s own, by fidelity, as a campaign config\'s "budgets"', parseBudgetsOption('--budgets'))
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json')
+    .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
     .action(async (options: BaselinesOptions) => {
       try {
-        getTask(options.task);
+        applyBudgetOverride(getTask(options.task), options.budgets);
       } catch (e) {
-        if (e instanceof UnknownTaskError) throw new UsageError(e.message);
+        if (e instanceof UnknownTaskError || e instanceof BudgetError) throw new UsageError(e.message);
         throw e;
       }
       await startBackend(options.backend);
@@ -63,6 +66,7 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
               seed: options.seed,
               splitSeed: 0,
               ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+              ...(options.budgets !== undefined ? { budgets: options.budgets } : {}),
             }),
           ),
         );
