@@ -55,8 +55,3 @@ test('the published DLR MNIST winner re-scores to its recorded cheap-fidelity sc
   const { score, published } = await rescoreWinner('dlr-mnist-mlp', 'mnist-mlp');
   assert.equal(score, published);
 });
-
-test('the published multi-frequency PINN winner re-scores to its recorded score at 250 Hz (the campaign\'s own budgets)', async () => {
-  const { score, published } = await rescoreWinner('dlr-helmholtz-4f', 'helmholtz-250');
-  assert.equal(score, published);
-});
