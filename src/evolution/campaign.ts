@@ -131,6 +131,12 @@ interface CheckpointBody {
   readonly bestBaseline?: HallOfFameEntry;
   /** Every seeded baseline's best full-fidelity result, by baseline name (absent in checkpoints of older versions). */
   readonly baselines?: Readonly<Record<string, HallOfFameEntry>>;
+  /**
+   * The best rule at full fidelity that is not a seeded baseline: the hall of
+   * fame may hold only seeds, and the evidence compares evolution's best with
+   * them. Absent in checkpoints of older versions (then read from the event log).
+   */
+  readonly bestEvolved?: HallOfFameEntry;
   readonly eventsBytes: number;
   readonly counters: Counters;
   readonly complete: boolean;
@@ -154,6 +160,8 @@ export interface CampaignSummary {
   readonly bestBaseline?: HallOfFameEntry;
   /** The seeded baselines scored at full fidelity, best first. */
   readonly baselines: readonly HallOfFameEntry[];
+  /** The best rule evolution found (not a seed), re-scored like the hall of fame; absent if none reached full fidelity. */
+  readonly bestEvolved?: HallOfFameEntry;
   readonly counters: Counters;
   readonly wallMs: number;
 }
@@ -269,6 +277,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   let hallOfFame = [...state.hallOfFame];
   let bestBaseline = state.bestBaseline;
   const baselines: Record<string, HallOfFameEntry> = { ...(state.baselines ?? {}) };
+  let bestEvolved = state.bestEvolved ?? (state.generation >= 0 ? bestEvolvedFromLog(eventsPath, config.variant, genealogy) : undefined);
   let previousCheap = [...state.previousCheapScores];
   let seedFloor = state.seedFloor;
 
@@ -459,6 +468,9 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     );
     for (const s of scored) {
       if (s.level === 'full') hallOfFame = updateHallOfFame(hallOfFame, s, generation, genealogy, config.hallOfFame, config.variant);
+      if (s.origin.kind !== 'seed' && s.level === 'full' && (!bestEvolved || s.combined > bestEvolved.combined)) {
+        bestEvolved = hofEntry(s, generation, genealogy, config.variant);
+      }
       if (s.origin.kind === 'seed' && s.level === 'full') {
         const name = s.origin.baseline;
         const seen = baselines[name];
@@ -505,6 +517,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
       genealogy,
       ...(bestBaseline ? { bestBaseline } : {}),
       baselines: { ...baselines },
+      ...(bestEvolved ? { bestEvolved } : {}),
       eventsBytes: statSync(eventsPath).size,
       counters: { ...counters },
       complete: false,
@@ -515,19 +528,36 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   }
 
   if (!state.complete) {
-    hallOfFame = await rescoreOnTest(hallOfFame, config, runOne, log);
-    // The baselines are re-scored with the same fresh seeds as the hall of fame, so every
-    // comparison on the test split is paired seed by seed.
+    // The hall of fame, the best evolved rule and the baselines are re-scored with the same fresh
+    // seeds, so every comparison on the test split is paired seed by seed; a rule in several of
+    // these lists (a seed in the hall of fame) trains once.
     const toRescore = config.rescoreBaselines === 'all' ? Object.keys(baselines) : bestBaseline?.origin.kind === 'seed' ? [bestBaseline.origin.baseline] : [];
-    const rescored = await rescoreOnTest(toRescore.map((n) => baselines[n] as HallOfFameEntry), config, runOne, log);
+    const rescore = testRescorer(config, runOne);
+    const unique = new Set([...hallOfFame, ...(bestEvolved ? [bestEvolved] : []), ...toRescore.map((n) => baselines[n] as HallOfFameEntry)].map((h) => h.hash));
+    if (finalSeeds(config).length > 0) log(`re-scoring ${unique.size} rule(s) on the test split with ${finalSeeds(config).length} fresh seeds`);
+    const [hof, evolved, rescored] = await Promise.all([
+      Promise.all(hallOfFame.map(rescore)),
+      bestEvolved ? rescore(bestEvolved) : Promise.resolve(undefined),
+      Promise.all(toRescore.map((n) => rescore(baselines[n] as HallOfFameEntry))),
+    ]);
+    hallOfFame = hof;
+    bestEvolved = evolved;
     toRescore.forEach((n, i) => (baselines[n] = rescored[i] as HallOfFameEntry));
     if (bestBaseline?.origin.kind === 'seed') bestBaseline = baselines[bestBaseline.origin.baseline] ?? bestBaseline;
     const baselineList = sortedBaselines(baselines);
     writeFileAtomic(
       join(dir, 'hof.json'),
-      `${JSON.stringify({ campaign: config.name, config, hallOfFame, bestBaseline: bestBaseline ?? null, baselines: baselineList, counters }, null, 2)}\n`,
+      `${JSON.stringify({ campaign: config.name, config, hallOfFame, bestBaseline: bestBaseline ?? null, baselines: baselineList, bestEvolved: bestEvolved ?? null, counters }, null, 2)}\n`,
     );
-    state = { ...state, hallOfFame, ...(bestBaseline ? { bestBaseline } : {}), baselines: { ...baselines }, counters: { ...counters }, complete: true };
+    state = {
+      ...state,
+      hallOfFame,
+      ...(bestBaseline ? { bestBaseline } : {}),
+      baselines: { ...baselines },
+      ...(bestEvolved ? { bestEvolved } : {}),
+      counters: { ...counters },
+      complete: true,
+    };
     writeCheckpoint(dir, config.generations + 1, state);
   } else if (existsSync(join(dir, 'hof.json'))) {
     hallOfFame = (JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[] }).hallOfFame;
@@ -538,6 +568,7 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     hallOfFame,
     ...(bestBaseline ? { bestBaseline } : {}),
     baselines: sortedBaselines(baselines),
+    ...(bestEvolved ? { bestEvolved } : {}),
     counters,
     wallMs: performance.now() - started,
   };
@@ -649,30 +680,57 @@ function updateHallOfFame(
   return next.slice(0, size);
 }
 
-async function rescoreOnTest(
-  hof: readonly HallOfFameEntry[],
+/**
+ * Re-scores entries on the test split with the fresh seeds, each distinct rule
+ * (by structural hash) once however many lists it is in.
+ */
+function testRescorer(
   config: CampaignConfig,
   runOne: (text: string, task: string, fidelity: Fidelity, seed: number) => Promise<TaskOutcome>,
-  log: (line: string) => void,
-): Promise<HallOfFameEntry[]> {
+): (h: HallOfFameEntry) => Promise<HallOfFameEntry> {
   const seeds = finalSeeds(config);
-  if (seeds.length === 0) return [...hof];
-  log(`re-scoring ${hof.length} rule(s) on the test split with ${seeds.length} fresh seeds`);
-  return Promise.all(
-    hof.map(async (h) => {
-      const test: Record<string, TestScores> = {};
-      for (const task of config.tasks) {
-        const outcomes = await Promise.all(seeds.map((seed) => runOne(h.text, task, 'full', seed)));
-        const metric = outcomes.map((o) => Object.keys(o.test ?? {})[0]).find((m) => m !== undefined) ?? 'score';
-        const values = outcomes.map((o) => (o.ok ? (o.test?.[metric] ?? o.score) : NaN));
-        const finite = values.filter((v) => Number.isFinite(v));
-        // No finished run has no mean (NaN, null in JSON): a 0 would read as a real score.
-        const mean = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
-        const sd = finite.length > 0 ? Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1)) : NaN;
-        const failures = outcomes.map((o) => (o.ok ? null : (o.failure ?? 'failed')));
-        test[task] = { mean, sd, values, metric, failures };
-      }
-      return { ...h, test };
-    }),
-  );
+  const byHash = new Map<string, Promise<Record<string, TestScores>>>();
+  const testsOf = async (text: string): Promise<Record<string, TestScores>> => {
+    const test: Record<string, TestScores> = {};
+    for (const task of config.tasks) {
+      const outcomes = await Promise.all(seeds.map((seed) => runOne(text, task, 'full', seed)));
+      const metric = outcomes.map((o) => Object.keys(o.test ?? {})[0]).find((m) => m !== undefined) ?? 'score';
+      const values = outcomes.map((o) => (o.ok ? (o.test?.[metric] ?? o.score) : NaN));
+      const finite = values.filter((v) => Number.isFinite(v));
+      // No finished run has no mean (NaN, null in JSON): a 0 would read as a real score.
+      const mean = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+      const sd = finite.length > 0 ? Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1)) : NaN;
+      const failures = outcomes.map((o) => (o.ok ? null : (o.failure ?? 'failed')));
+      test[task] = { mean, sd, values, metric, failures };
+    }
+    return test;
+  };
+  return async (h) => {
+    if (seeds.length === 0) return h;
+    let tests = byHash.get(h.hash);
+    if (!tests) {
+      tests = testsOf(h.text);
+      byHash.set(h.hash, tests);
+    }
+    return { ...h, test: await tests };
+  };
+}
+
+/**
+ * The best non-seed rule at full fidelity in the event log (the first of
+ * equals), for checkpoints written before campaigns tracked it. The log keeps
+ * no curves, so neither does this entry.
+ */
+function bestEvolvedFromLog(eventsPath: string, variant: Variant, genealogy: Readonly<Record<string, Origin>>): HallOfFameEntry | undefined {
+  if (!existsSync(eventsPath)) return undefined;
+  let best: HallOfFameEntry | undefined;
+  for (const line of readFileSync(eventsPath, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const e = JSON.parse(line) as { type: string; generation: number; level?: Level; origin?: Origin; id?: string; rule?: string; combined?: number; full?: Record<string, TaskOutcome> };
+    if (e.type !== 'evaluation' || e.level !== 'full' || !e.origin || e.origin.kind === 'seed' || !e.full) continue;
+    if (best && (e.combined as number) <= best.combined) continue;
+    const candidate: ScoredCandidate = { id: e.id as string, text: e.rule as string, origin: e.origin, level: 'full', cheap: {}, full: e.full, combined: e.combined as number, fitness: 0 };
+    best = hofEntry(candidate, e.generation, genealogy, variant);
+  }
+  return best;
 }

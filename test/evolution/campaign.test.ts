@@ -8,6 +8,7 @@ import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
 import { runCampaign, type CampaignSummary } from '../../src/evolution/campaign.js';
 import { resolveConfig, type CampaignConfig } from '../../src/evolution/config.js';
+import { writeCheckpoint } from '../../src/evolution/checkpoint.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-campaign-'));
@@ -139,6 +140,37 @@ test('a campaign stopped after a checkpoint resumes to the same hall of fame, an
   assert.deepEqual(comparable(resumed), comparable(reference));
   const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
   assert.equal(events.filter((e) => e.type === 'generation').length, 3, 'no generation is logged twice');
+});
+
+test('the best evolved rule is re-scored beside the hall of fame; a rule in several lists trains once; old checkpoints recover it from the log', async () => {
+  const finalJobs: string[] = [];
+  const counting = {
+    evaluate: (job: Parameters<EvaluatorPool['evaluate']>[0]) => {
+      if (job.seed !== 0) finalJobs.push(`${job.ruleText}|${job.seed}`);
+      return pool.evaluate(job);
+    },
+  };
+  const summary = await runCampaign(config('evolved', { seed: 0 }), { runsDir: runs, evaluator: counting });
+  const evolved = summary.bestEvolved;
+  assert.ok(evolved, 'some offspring reached full fidelity');
+  assert.notEqual(evolved.origin.kind, 'seed');
+  assert.equal(evolved.test?.synthetic?.values.length, 2, 'on the same fresh seeds as the hall of fame');
+  const stored = JSON.parse(readFileSync(join(runs, 'evolved', 'hof.json'), 'utf8')) as { bestEvolved: typeof evolved };
+  assert.deepEqual(stored.bestEvolved.test, evolved.test);
+  const distinct = new Set([...summary.hallOfFame, evolved, ...summary.baselines].map((h) => h.hash));
+  assert.equal(finalJobs.length, distinct.size * 2, 'each distinct rule trains once per fresh seed');
+  assert.equal(new Set(finalJobs).size, finalJobs.length);
+
+  // A checkpoint of an older version has no bestEvolved: resuming reads it from the event log.
+  const dir = join(runs, 'evolved');
+  const last = JSON.parse(readFileSync(join(dir, 'checkpoints', readdirSync(join(dir, 'checkpoints')).sort().pop() as string), 'utf8').split('\n').slice(1).join('\n')) as Record<string, unknown>;
+  assert.equal(last.complete, true);
+  const { bestEvolved: _dropped, ...older } = last;
+  writeCheckpoint(dir, 4, { ...older, complete: false, hallOfFame: summary.hallOfFame.map(({ test: _t, ...h }) => h) });
+  const resumed = await runCampaign(config('evolved', { seed: 0 }), { runsDir: runs, evaluator: pool, resume: true });
+  assert.equal(resumed.bestEvolved?.id, evolved.id);
+  assert.equal(resumed.bestEvolved?.combined, evolved.combined);
+  assert.deepEqual(resumed.bestEvolved?.test, evolved.test);
 });
 
 test('refusals leave no campaign folder behind', async () => {

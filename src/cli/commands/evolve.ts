@@ -171,9 +171,9 @@ function formatSummary(s: CampaignSummary): string {
     `campaign folder: ${s.dir}`,
     `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s`,
     '',
-    formatHallOfFame(s.hallOfFame, s.bestBaseline, true),
+    formatHallOfFame(s.hallOfFame, s.bestBaseline, true, s.bestEvolved),
   ];
-  if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0]));
+  if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0], s.bestEvolved));
   lines.push('', `next: autolr report ${s.dir}   ·   autolr export ${s.dir} --format ts -o best.ts`);
   return lines.join('\n');
 }

@@ -17,10 +17,17 @@ export interface HofFile {
   readonly bestBaseline?: HallOfFameEntry | null;
   /** Every seeded baseline at full fidelity, best first (empty for campaigns of older versions). */
   readonly baselines: readonly HallOfFameEntry[];
+  /** The best rule that is not a seed (absent in campaigns of older versions, or when none reached full fidelity). */
+  readonly bestEvolved?: HallOfFameEntry | null;
   readonly final: boolean;
 }
 
-type Stored = { hallOfFame: HallOfFameEntry[]; bestBaseline?: HallOfFameEntry | null; baselines?: HallOfFameEntry[] | Record<string, HallOfFameEntry> };
+type Stored = {
+  hallOfFame: HallOfFameEntry[];
+  bestBaseline?: HallOfFameEntry | null;
+  baselines?: HallOfFameEntry[] | Record<string, HallOfFameEntry>;
+  bestEvolved?: HallOfFameEntry | null;
+};
 
 function baselineList(stored: Stored): HallOfFameEntry[] {
   const b = stored.baselines ?? [];
@@ -38,11 +45,12 @@ export function readHallOfFame(dir: string): HofFile {
       throw new UsageError(`${file} is not readable JSON (${(e as Error).message})`);
     }
     if (!Array.isArray(data.hallOfFame)) throw new UsageError(`${file} has no "hallOfFame" list`);
-    return { hallOfFame: data.hallOfFame, bestBaseline: data.bestBaseline ?? null, baselines: baselineList(data), final: true };
+    return { hallOfFame: data.hallOfFame, bestBaseline: data.bestBaseline ?? null, baselines: baselineList(data), bestEvolved: data.bestEvolved ?? null, final: true };
   }
   const checkpoint = loadLatestCheckpoint<Stored>(dir);
   if (!checkpoint || checkpoint.generation < 0 || !checkpoint.body) throw new UsageError(`${dir} has no hall of fame yet (no generation has finished)`);
-  return { hallOfFame: checkpoint.body.hallOfFame, bestBaseline: checkpoint.body.bestBaseline ?? null, baselines: baselineList(checkpoint.body), final: false };
+  const body = checkpoint.body;
+  return { hallOfFame: body.hallOfFame, bestBaseline: body.bestBaseline ?? null, baselines: baselineList(body), bestEvolved: body.bestEvolved ?? null, final: false };
 }
 
 export function registerHof(program: Command, out: (s: string) => void): void {
@@ -58,11 +66,13 @@ export function registerHof(program: Command, out: (s: string) => void): void {
       const hof = readHallOfFame(dir);
       const entries = hof.hallOfFame.slice(0, options.top ?? hof.hallOfFame.length);
       if (options.json) {
-        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline, baselines: hof.baselines }, null, 2));
+        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline, baselines: hof.baselines, bestEvolved: hof.bestEvolved ?? null }, null, 2));
         return;
       }
-      out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final));
-      if (options.baselines && hof.baselines.length > 0) out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0])}`);
+      out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final, hof.bestEvolved ?? undefined));
+      if (options.baselines && hof.baselines.length > 0) {
+        out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0], hof.bestEvolved ?? undefined)}`);
+      }
     });
 }
 
@@ -88,17 +98,24 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
   return parts.join(', ');
 }
 
-/** The seeded baselines, each compared with the campaign's best rule (test differences are paired by seed). */
-export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined): string {
+/**
+ * The seeded baselines, each compared with the campaign's best rule (test
+ * differences are paired by seed) and, when that best rule is itself a seed,
+ * with the best evolved rule too.
+ */
+export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined, evolved?: HallOfFameEntry): string {
   const tasks = [...new Set(baselines.flatMap((h) => Object.keys(h.scores)))];
+  const withEvolved = evolved !== undefined && evolved.hash !== best?.hash;
   const rows = baselines.map((b) => [
     b.origin.kind === 'seed' ? b.origin.baseline : b.id,
     b.combined.toFixed(4),
     ...tasks.map((t) => (b.scores[t] === undefined ? '-' : (b.scores[t] as number).toFixed(4))),
     testText(b),
     best ? pairedText(best, b) : '-',
+    ...(withEvolved ? [pairedText(evolved, b)] : []),
   ]);
-  return renderTable(['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'best rule wins (paired seeds)'], rows);
+  const head = ['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'best rule wins (paired seeds)'];
+  return renderTable(withEvolved ? [...head, `best evolved ${evolved.id} wins`] : head, rows);
 }
 
 /** Per task: on how many fresh seeds the rule beat the baseline, and the mean paired difference. */
@@ -112,7 +129,7 @@ function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   return parts.join('; ') || '-';
 }
 
-export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean): string {
+export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean, evolved?: HallOfFameEntry): string {
   const tasks = [...new Set(entries.flatMap((h) => Object.keys(h.scores)))];
   const rows = entries.map((h, i) => [
     i + 1,
@@ -129,6 +146,12 @@ export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: Hall
   const lines = [renderTable(head, rows)];
   if (base) {
     lines.push('', `best baseline: ${base.lineage.join(', ')} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);
+  }
+  if (evolved && !entries.some((h) => h.hash === evolved.hash)) {
+    lines.push(
+      '',
+      `best evolved rule (below the hall of fame shown): ${evolved.id} score ${evolved.combined.toFixed(4)}${evolved.test ? `, ${testText(evolved)}` : ''}: ${evolved.simplified}`,
+    );
   }
   if (!final) lines.push('', '(campaign still running: scores from its last checkpoint; test re-scoring comes at the end)');
   return lines.join('\n');
