@@ -15,6 +15,8 @@ export interface ReportInput {
   readonly hallOfFame: readonly HallOfFameEntry[];
   /** Every seeded baseline at full fidelity, best first (older campaigns: only the best one). */
   readonly baselines: readonly HallOfFameEntry[];
+  /** The best non-seed rule, when the hall of fame does not hold it (it may hold only seeds). */
+  readonly bestEvolved?: HallOfFameEntry;
   /** False while the campaign is still running (figures from its last checkpoint). */
   readonly final: boolean;
   /** How many of the best rules get curves in the plots. */
@@ -53,8 +55,9 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], ru
 function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
   const best = input.baselines[0];
   const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), 'vs best baseline (test, paired)', 'from', 'rule (simplified)'];
-  const rows = input.hallOfFame.map((h, i) => [
-    String(i + 1),
+  const evolved = input.bestEvolved && !input.hallOfFame.some((h) => h.hash === input.bestEvolved?.hash) ? [input.bestEvolved] : [];
+  const rows = [...input.hallOfFame, ...evolved].map((h, i) => [
+    i < input.hallOfFame.length ? String(i + 1) : 'best evolved',
     h.id,
     f4(h.combined),
     ...tasks.map((t) => f4(h.scores[t])),
@@ -68,7 +71,18 @@ function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
 
 function baselineTable(input: ReportInput, tasks: readonly string[]): string {
   const top = input.hallOfFame[0];
-  const head = ['baseline', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), 'best rule wins on seeds (mean diff)', 'rule'];
+  // When the best rule is a seed, the comparison that tells whether evolution found anything is with the best evolved rule.
+  const evolved = input.bestEvolved && input.bestEvolved.hash !== top?.hash ? input.bestEvolved : undefined;
+  const head = [
+    'baseline',
+    'id',
+    'score',
+    ...tasks.map((t) => `${t} search`),
+    ...tasks.map((t) => `${t} test`),
+    'best rule wins on seeds (mean diff)',
+    ...(evolved ? [`best evolved ${evolved.id} wins on seeds`] : []),
+    'rule',
+  ];
   const rows = input.baselines.map((b) => [
     b.origin.kind === 'seed' ? b.origin.baseline : '?',
     b.id,
@@ -76,6 +90,7 @@ function baselineTable(input: ReportInput, tasks: readonly string[]): string {
     ...tasks.map((t) => f4(b.scores[t])),
     ...tasks.map((t) => testCell(b, t)),
     tasks.map((t) => pairedCell(top, b, t)).join('; '),
+    ...(evolved ? [tasks.map((t) => pairedCell(evolved, b, t)).join('; ')] : []),
     b.simplified,
   ]);
   return table(head, rows, head.length - 1);

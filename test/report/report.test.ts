@@ -89,6 +89,20 @@ test('the report escapes rule text and renders a campaign that is still running'
   assert.match(html, /No generation has finished yet/);
 });
 
+test('when the hall of fame holds only seeds, the report adds the best evolved rule and compares every baseline with it', async () => {
+  const testScores = (values: number[]) => ({ synthetic: { mean: values.reduce((a, b) => a + b, 0) / values.length, sd: 0, values, metric: 'accuracy' } });
+  const entry = (id: string, origin: { kind: 'seed'; baseline: string } | { kind: 'random' }, values: number[]) => ({
+    id, text: 'epoch: lr0', simplified: `epoch: lr0 * ${id}`, hash: id, origin, lineage: [], combined: 0.9, scores: { synthetic: 0.9 }, generation: 0, wallMs: 0, test: testScores(values),
+  });
+  const cosine = entry('g0-1', { kind: 'seed', baseline: 'cosine' }, [0.9, 0.8]);
+  const dlrs = entry('g0-2', { kind: 'seed', baseline: 'dlrs' }, [0.7, 0.9]);
+  const evolved = entry('g4-9', { kind: 'random' }, [0.8, 0.95]);
+  const html = await buildReport({ config: resolveConfig({ tasks: ['synthetic'] }), events: parseEventLog(''), hallOfFame: [cosine], baselines: [cosine, dlrs], bestEvolved: evolved, final: true });
+  assert.match(html, /<td>best evolved<\/td><td>g4-9<\/td>/);
+  assert.match(html, /<th>best evolved g4-9 wins on seeds<\/th>/);
+  assert.match(html, /<td>dlrs<\/td>.*<td>1\/2 \(\+0\.0500\)<\/td><td>2\/2 \(\+0\.0750\)<\/td>/s);
+});
+
 test('bad report requests exit 2 with a message and write nothing', async () => {
   const missing = await cli('report', join(runs, 'nothing'));
   assert.equal(missing.code, 2);

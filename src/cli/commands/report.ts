@@ -31,6 +31,7 @@ export async function campaignReport(dir: string, options: { topCurves?: number;
     events,
     hallOfFame: hof.hallOfFame,
     baselines,
+    ...(hof.bestEvolved ? { bestEvolved: hof.bestEvolved } : {}),
     final: hof.final,
     ...(options.topCurves !== undefined ? { topCurves: options.topCurves } : {}),
     ...(options.generatedAt !== undefined ? { generatedAt: options.generatedAt } : {}),
