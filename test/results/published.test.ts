@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runJob } from '../../src/evaluator/job.js';
 import type { BackendChoice } from '../../src/evaluator/backend.js';
 import type { CampaignConfig } from '../../src/evolution/config.js';
+import { cli } from '../helpers/cli.js';
 
 const RUNS = join(import.meta.dirname, '..', '..', 'examples', 'runs');
 
@@ -19,13 +20,18 @@ interface CheapOutcome {
   readonly backend?: string;
 }
 
-/** Re-trains the campaign's winner on `task` at the cheap fidelity; returns the new and the logged score. */
-async function rescoreWinner(campaign: string, task: string): Promise<{ score: number; published: number }> {
+type Entry = { id: string; text: string };
+
+/**
+ * Re-trains a published rule on `task` at the cheap fidelity — the campaign's
+ * winner, or its best evolved rule — and returns the new and the logged score.
+ */
+async function rescorePublished(campaign: string, task: string, which: 'winner' | 'best evolved' = 'winner'): Promise<{ score: number; published: number }> {
   const dir = join(RUNS, campaign);
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as CampaignConfig;
-  const hof = JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: Array<{ id: string; text: string }> };
-  const winner = hof.hallOfFame[0];
-  assert.ok(winner, `${campaign}: the published hall of fame has a winner`);
+  const hof = JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: Entry[]; bestEvolved?: Entry | null };
+  const winner = which === 'winner' ? hof.hallOfFame[0] : (hof.bestEvolved ?? undefined);
+  assert.ok(winner, `${campaign}: the published hall of fame has its ${which}`);
   const logged = readFileSync(join(dir, 'events.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -52,6 +58,18 @@ async function rescoreWinner(campaign: string, task: string): Promise<{ score: n
 }
 
 test('the published DLR MNIST winner re-scores to its recorded cheap-fidelity score', async () => {
-  const { score, published } = await rescoreWinner('dlr-mnist-mlp', 'mnist-mlp');
+  const { score, published } = await rescorePublished('dlr-mnist-mlp', 'mnist-mlp');
   assert.equal(score, published);
+});
+
+test('the published multi-frequency PINN campaign\'s best evolved rule re-scores to its recorded score at 250 Hz (the campaign\'s own budgets)', async () => {
+  const { score, published } = await rescorePublished('dlr-helmholtz-4f', 'helmholtz-250', 'best evolved');
+  assert.equal(score, published);
+});
+
+test('the best evolved rule of a published campaign exports by its id, though a seed tops its hall of fame', async () => {
+  const r = await cli('export', join(RUNS, 'dlr-helmholtz-4f'), '--id', 'g2-43', '--format', 'js');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /entry: +g2-43/);
+  assert.match(r.out, /simplified: epoch: 0\.6577736228050182 \* lr0 \* \(1 \+ sigmoid\(3\.141592653589793 \* epoch \/ epochs\)\)/);
 });

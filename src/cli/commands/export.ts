@@ -38,6 +38,7 @@ interface HofFile {
   readonly hallOfFame?: readonly HallOfFameEntry[];
   readonly bestBaseline?: HallOfFameEntry | null;
   readonly baselines?: readonly HallOfFameEntry[];
+  readonly bestEvolved?: HallOfFameEntry | null;
 }
 
 /**
@@ -84,8 +85,8 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
       entry = entries[i];
       rank = i + 1;
     } else {
-      // Seeded baselines are exported from the campaign too, with the scores they got there.
-      const others = [...(hof.baselines ?? []), ...(hof.bestBaseline ? [hof.bestBaseline] : [])];
+      // Seeded baselines and the best evolved rule are exported from the campaign too, with the scores they got there.
+      const others = [...(hof.baselines ?? []), ...(hof.bestBaseline ? [hof.bestBaseline] : []), ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
       entry = others.find((e) => e.id === options.id);
       if (!entry) {
         const ids = [...entries, ...others].map((e) => e.id);

@@ -1,0 +1,294 @@
+# Learning-rate rule exported by autolr (Python: Keras and PyTorch).
+#
+# campaign:   dlr-helmholtz-4f
+# entry:      g2-43
+# rule:       epoch: 0 + 0.6577736228050182 * (lr0 - 0) * (1 + sigmoid(3.141592653589793 * epoch / epochs))
+# simplified: epoch: 0.6577736228050182 * lr0 * (1 + sigmoid(3.141592653589793 * epoch / epochs))
+# combined:   1.0819556563112243
+# scores:
+#   helmholtz-250: 3.5384386496955114
+#   helmholtz-500: 0.12310162894307432
+#   helmholtz-750: 1.4701979879055442
+#   helmholtz-1000: 0.17340468501367845
+# test metrics (fresh seeds):
+#   helmholtz-250: relative_error 0.29195775054668266 ± 0.4217817619494482
+#   helmholtz-500: relative_error 0.824485382386696 ± 0.08261190983314003
+#   helmholtz-750: relative_error 0.20257214672675325 ± 0.24357245158889862
+#   helmholtz-1000: relative_error 0.7256964574392868 ± 0.09347929274697755
+#
+# signals read:
+#   epoch: index of the epoch the new rate is for, from 0 (epoch rules first run at epoch 1: epoch 0 trains with lr0)
+#   epochs: number of epochs in the training budget
+#   lr0: the initial learning rate of the run
+
+import math
+import random
+
+_INF = math.inf
+_NAN = math.nan
+
+
+def _is_int(x):
+    return math.isfinite(x) and x == math.floor(x)
+
+
+def _is_odd_int(x):
+    return _is_int(x) and math.fmod(x, 2.0) != 0.0
+
+
+def _js_pow(a, b):
+    # JavaScript's Math.pow: NaN for a NaN exponent and for (+-1) ** (+-inf)
+    # (math.pow gives 1.0), +-inf on overflow and for 0 ** negative.
+    if b != b:
+        return _NAN
+    if b == 0.0:
+        return 1.0
+    if a != a or (math.isinf(b) and abs(a) == 1.0):
+        return _NAN
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -_INF if a < 0.0 and _is_odd_int(b) else _INF
+    except ValueError:
+        if a == 0.0:
+            return -_INF if math.copysign(1.0, a) < 0.0 and _is_odd_int(b) else _INF
+        return _NAN
+
+
+def _ppow(a, b):
+    if a == 0.0 and b < 0.0:
+        return 1.0
+    if a < 0.0 and not _is_int(b):
+        a = -a
+    return _js_pow(a, b)
+
+
+def _pdiv(a, b):
+    return a if b == 0.0 else a / b
+
+
+def _psqrt(x):
+    return math.sqrt(abs(x))
+
+
+def _plog(x):
+    return 0.0 if x == 0.0 else math.log(abs(x))
+
+
+def _plog10(x):
+    return 0.0 if x == 0.0 else math.log10(abs(x))
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + _exp(-x))
+
+
+def _floor(x):
+    # math.floor returns an int, raises on inf and nan, and loses the sign of -0.0.
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    return float(math.floor(x))
+
+
+def _sign(x):
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x
+
+
+def _sin(x):
+    return _NAN if math.isinf(x) else math.sin(x)
+
+
+def _cos(x):
+    return _NAN if math.isinf(x) else math.cos(x)
+
+
+def _tanh(x):
+    return math.tanh(x)
+
+
+def _abs(x):
+    return abs(x)
+
+
+def _square(x):
+    return x * x
+
+
+def _min(a, b):
+    # Math.min: NaN if either is NaN, and -0.0 is below 0.0.
+    if a != a or b != b:
+        return _NAN
+    if a == b:
+        return a if math.copysign(1.0, a) < 0.0 else b
+    return a if a < b else b
+
+
+def _max(a, b):
+    if a != a or b != b:
+        return _NAN
+    if a == b:
+        return b if math.copysign(1.0, a) < 0.0 else a
+    return a if a > b else b
+
+
+def _rand(rng):
+    return rng.random()
+
+
+def _choice(rng, *options):
+    n = len(options)
+    return options[min(n - 1, math.floor(rng.random() * n))]()
+
+
+def _noise(rng, sigma):
+    u1 = rng.random()
+    u2 = rng.random()
+    return sigma * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2))
+GRANULARITY = "epoch"
+RULE_TEXT = "epoch: 0 + 0.6577736228050182 * (lr0 - 0) * (1 + sigmoid(3.141592653589793 * epoch / epochs))"
+SIGNALS_READ = ["epoch","epochs","lr0"]
+
+
+def rate(s, rng=random):
+    """The learning rate for the coming epoch; s maps signal names to floats."""
+    return (0.0 + ((0.6577736228050182 * (s["lr0"] - 0.0)) * (1.0 + _sigmoid(_pdiv((3.141592653589793 * s["epoch"]), s["epochs"])))))
+
+
+class SignalTracker:
+    """Keeps the signals autolr defines (see the header) from batch losses and epoch accuracies."""
+
+    def __init__(self, lr0, epochs=0, steps_per_epoch=None):
+        self.lr0 = float(lr0)
+        self.lr = float(lr0)
+        self.epochs = float(epochs)
+        self.fixed_steps_per_epoch = steps_per_epoch
+        self.steps_per_epoch = float(steps_per_epoch or 1)
+        self.epoch = 0.0
+        self.step = 0.0
+        self.loss = self.loss_prev = self.loss_first = self.loss_last = self.loss_best = 0.0
+        self.acc = self.acc_prev = 0.0
+        self.batch_loss = 0.0
+        self._batch_losses = []
+        self._epochs_done = 0
+
+    def observe_batch(self, loss):
+        """Call after every optimizer step with that minibatch's loss."""
+        loss = float(loss)
+        self._batch_losses.append(loss)
+        self.batch_loss = loss
+        self.step += 1.0
+
+    def observe_epoch(self, acc=None, loss=None):
+        """Call at the end of every epoch (loss: the epoch mean, if batches were not observed)."""
+        losses = self._batch_losses or ([float(loss)] if loss is not None else [])
+        if losses:
+            mean = sum(losses) / len(losses)
+            first = self._epochs_done == 0
+            self.loss_prev = mean if first else self.loss
+            self.loss = mean
+            self.loss_first = losses[0]
+            self.loss_last = losses[-1]
+            self.loss_best = mean if first else min(self.loss_best, mean)
+            if self.fixed_steps_per_epoch is None and self._batch_losses:
+                self.steps_per_epoch = float(len(self._batch_losses))
+        if acc is not None:
+            self.acc_prev = float(acc) if self._epochs_done == 0 else self.acc
+            self.acc = float(acc)
+        self._epochs_done += 1
+        self.epoch = float(self._epochs_done)
+        self._batch_losses = []
+
+    def signals(self):
+        return {
+            "epoch": self.epoch, "epochs": self.epochs, "step": self.step,
+            "steps_per_epoch": self.steps_per_epoch, "lr": self.lr, "lr0": self.lr0,
+            "loss": self.loss, "loss_prev": self.loss_prev, "loss_first": self.loss_first,
+            "loss_last": self.loss_last, "loss_best": self.loss_best, "acc": self.acc,
+            "acc_prev": self.acc_prev, "batch_loss": self.batch_loss,
+        }
+
+
+EPOCHS = None  # set to the run's number of epochs if the rule reads "epochs"
+
+
+def make_schedule(epochs=None, lr0=None, seed=None):
+    """A Keras LearningRateScheduler function: schedule(epoch, lr) -> new lr."""
+    state = {"lr0": None if lr0 is None else float(lr0)}
+    rng = random.Random(seed)
+
+    def schedule(epoch, lr):
+        lr = float(lr)
+        if state["lr0"] is None:
+            state["lr0"] = lr
+        if epoch == 0:
+            return state["lr0"]
+        n = epochs if epochs is not None else EPOCHS
+        s = {"epoch": float(epoch), "epochs": float(n if n is not None else 0), "lr": lr, "lr0": state["lr0"]}
+        return rate(s, rng)
+
+    return schedule
+
+
+# tf.keras.callbacks.LearningRateScheduler(schedule)
+schedule = make_schedule()
+
+
+class RuleSchedule:
+    """The rule driven by hand: feed it losses and accuracies, read the rate."""
+
+    def __init__(self, lr0, epochs=0, steps_per_epoch=None, seed=None):
+        self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
+        self.rng = random.Random(seed)
+
+    @property
+    def lr(self):
+        return self.tracker.lr
+
+    def step(self, loss=None, acc=None):
+        """Call once at the end of every epoch (like ReduceLROnPlateau.step(metrics)); returns the rate for the next epoch."""
+        self.tracker.observe_epoch(acc=acc, loss=loss)
+        self.tracker.lr = rate(self.tracker.signals(), self.rng)
+        return self.tracker.lr
+
+
+try:
+    import torch  # noqa: F401
+
+    class RuleLR(torch.optim.lr_scheduler.LRScheduler):
+        """PyTorch scheduler: call scheduler.step() once per epoch (after the epoch).
+        Feed losses with scheduler.tracker.observe_batch(loss) after each step and
+        scheduler.tracker.observe_epoch(acc) at each epoch end if the rule reads them."""
+
+        def __init__(self, optimizer, epochs=0, steps_per_epoch=None, seed=None, last_epoch=-1):
+            lr0 = float(optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"]))
+            self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
+            self.rng = random.Random(seed)
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            t = self.tracker
+            if self.last_epoch == 0:
+                return list(self.base_lrs)
+            t.epoch = float(self.last_epoch)
+            rates = []
+            for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+                s = t.signals()
+                s["lr"] = float(group["lr"])
+                s["lr0"] = float(base)
+                rates.append(rate(s, self.rng))
+            t.lr = rates[0]
+            return rates
+
+except ImportError:
+    pass
