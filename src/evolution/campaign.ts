@@ -299,10 +299,10 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   };
 
   const pending = new Map<string, Promise<TaskOutcome>>();
+  // Campaigns on the tasks' own budgets keep the cache context they always had, so their caches stay valid.
+  const budgetsKey = overrideKey(config.budgets);
   const evaluateCached = async (rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> => {
-    // Campaigns on the tasks' own budgets keep the context they always had, so their caches stay valid.
-    const budgets = overrideKey(config.budgets);
-    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgets === '' ? '' : `|${budgets}`}`;
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}`;
     if (config.cache) {
       const hit = cache.lookup(rule, context);
       if (hit) {
@@ -534,7 +534,8 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     const toRescore = config.rescoreBaselines === 'all' ? Object.keys(baselines) : bestBaseline?.origin.kind === 'seed' ? [bestBaseline.origin.baseline] : [];
     const rescore = testRescorer(config, runOne);
     const unique = new Set([...hallOfFame, ...(bestEvolved ? [bestEvolved] : []), ...toRescore.map((n) => baselines[n] as HallOfFameEntry)].map((h) => h.hash));
-    if (finalSeeds(config).length > 0) log(`re-scoring ${unique.size} rule(s) on the test split with ${finalSeeds(config).length} fresh seeds`);
+    const seeds = finalSeeds(config).length;
+    if (seeds > 0) log(`re-scoring ${unique.size} rule(s) on the test split with ${seeds} fresh seeds`);
     const [hof, evolved, rescored] = await Promise.all([
       Promise.all(hallOfFame.map(rescore)),
       bestEvolved ? rescore(bestEvolved) : Promise.resolve(undefined),

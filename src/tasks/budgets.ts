@@ -1,6 +1,6 @@
 /**
  * Budgets other than a task's own: a campaign config's "budgets" or
- * `autolr eval --budget`. An override names, per fidelity, the budget fields
+ * `--budgets` on `evolve`, `eval` and `baselines`. An override names, per fidelity, the budget fields
  * to change (e.g. {"full": {"epochs": 150}}); the rest keep the task's
  * values. Overrides are plain data so that they cross the worker boundary in
  * a job and are saved in the campaign's config.
@@ -29,7 +29,7 @@ export class BudgetError extends Error {
 
 /**
  * Checks the shape of an override (fidelities, field names, positive
- * integers); `where` names it in messages, e.g. '"budgets"' or '--budget'.
+ * integers); `where` names it in messages, e.g. '"budgets"' or '--budgets'.
  * Whether a task reads the fields is checked when it is applied.
  */
 export function parseBudgetOverride(raw: unknown, where: string): BudgetOverride {

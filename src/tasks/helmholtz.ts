@@ -66,7 +66,7 @@ class PreparedHelmholtz implements PreparedTask {
     const k = (2 * Math.PI * setup.frequency) / SPEED_OF_SOUND;
     this.k2 = k * k;
     this.exact = exactSolution(setup);
-    this.stepsPerEpoch = Math.ceil(points.length / batchSize) * setup.passesPerEpoch;
+    this.stepsPerEpoch = stepsPerEpoch(points.length, setup);
   }
 
   createModel(rng: RandomSource): Model {
@@ -154,7 +154,7 @@ export function helmholtzTask(frequency: number, options: HelmholtzOptions = {})
     // Measured (docs/results.md): Adam from 1e-3 needs far more steps; DLRS lowers the rate from 1e-2 as it needs.
     lr0: { adam: 0.01 },
     budgetFields: ['epochs', 'points'],
-    describeBudget: (b) => describeHelmholtzBudget(b, batchFraction, passesPerEpoch),
+    describeBudget: (b) => describeHelmholtzBudget(b, setup),
     withBudgets: (other) => helmholtzTask(frequency, { ...options, budgets: other }),
     async prepare(fidelity: Fidelity, options) {
       const budget = budgets[fidelity];
@@ -162,7 +162,7 @@ export function helmholtzTask(frequency: number, options: HelmholtzOptions = {})
       // Collocation points are part of the task (same for every candidate), drawn from the split seed.
       const g = seedrandom(`helmholtz-points:${options.splitSeed ?? 0}`);
       const points = Float32Array.from({ length: n }, () => g());
-      return new PreparedHelmholtz(setup, points, Math.max(1, Math.round(n * batchFraction)));
+      return new PreparedHelmholtz(setup, points, batchSizeFor(n, setup));
     },
   };
 }
@@ -170,11 +170,18 @@ export function helmholtzTask(frequency: number, options: HelmholtzOptions = {})
 const DEFAULT_POINTS = 1000;
 const DEFAULT_PASSES = 10;
 
+function batchSizeFor(points: number, setup: HelmholtzSetup): number {
+  return Math.max(1, Math.round(points * setup.batchFraction));
+}
+
+function stepsPerEpoch(points: number, setup: HelmholtzSetup): number {
+  return Math.ceil(points / batchSizeFor(points, setup)) * setup.passesPerEpoch;
+}
+
 /** "1000 steps, 200 points": steps, since an epoch here is several passes over the points. */
-function describeHelmholtzBudget(b: Omit<Budget, 'summary'>, batchFraction: number, passesPerEpoch: number): string {
+function describeHelmholtzBudget(b: Omit<Budget, 'summary'>, setup: HelmholtzSetup): string {
   const points = b.points ?? DEFAULT_POINTS;
-  const batches = Math.ceil(points / Math.max(1, Math.round(points * batchFraction)));
-  return `${b.epochs * passesPerEpoch * batches} steps, ${points} points`;
+  return `${b.epochs * stepsPerEpoch(points, setup)} steps, ${points} points`;
 }
 
 /**

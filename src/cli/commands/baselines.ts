@@ -6,14 +6,12 @@ import type { Command } from 'commander';
 import { baselineRule, baselinesOf } from '../../baselines/registry.js';
 import { EvaluatorPool } from '../../evaluator/pool.js';
 import type { EvalOutcome } from '../../evaluator/job.js';
-import { getTask, UnknownTaskError } from '../../tasks/registry.js';
-import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
+import type { BudgetOverride } from '../../tasks/budgets.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import type { BackendChoice } from '../../evaluator/backend.js';
-import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption } from '../options.js';
 import { renderTable } from '../table.js';
-import { BACKEND_CHOICES, startBackend } from './eval.js';
+import { BACKEND_CHOICES, lookupTask, startBackend } from './eval.js';
 
 interface BaselinesOptions {
   task: string;
@@ -44,12 +42,7 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
     .action(async (options: BaselinesOptions) => {
-      try {
-        applyBudgetOverride(getTask(options.task), options.budgets);
-      } catch (e) {
-        if (e instanceof UnknownTaskError || e instanceof BudgetError) throw new UsageError(e.message);
-        throw e;
-      }
+      lookupTask(options.task, options.budgets);
       await startBackend(options.backend);
       const pool = await EvaluatorPool.create({ workers: options.workers, backend: options.backend, timeLimitMs: 3_600_000 });
       const entries = baselinesOf(options.variant).map((b) => ({ b, ...baselineRule(b) }));

@@ -98,7 +98,8 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
   }
 }
 
-function lookupTask(name: string, budgets: BudgetOverride | undefined): ReturnType<typeof getTask> {
+/** A task by name with a --budgets override applied; an unknown task or an override it cannot take is a usage error. */
+export function lookupTask(name: string, budgets: BudgetOverride | undefined): ReturnType<typeof getTask> {
   try {
     return applyBudgetOverride(getTask(name), budgets);
   } catch (err) {
