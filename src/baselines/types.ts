@@ -5,6 +5,8 @@
  */
 import type { Granularity, Variant } from '../grammar/ast.js';
 import type { Schedule } from '../schedule/schedule.js';
+import type { BaseOptimizer } from '../schedule/base-optimizer.js';
+import { InputError } from '../errors.js';
 
 export interface ParamSpec {
   readonly name: string;
@@ -21,8 +23,8 @@ export interface ParamSpec {
 
 export type ParamValues = Readonly<Record<string, number | readonly number[]>>;
 
-/** The base optimizer a schedule drives. */
-export type BaseOptimizer = 'sgd' | 'momentum' | 'adam';
+/** The base optimizer a schedule drives (the one list lives in src/schedule). */
+export type { BaseOptimizer };
 
 interface BaselineCommon {
   readonly name: string;
@@ -60,7 +62,7 @@ export interface AlrBaseline extends BaselineCommon {
 
 export type Baseline = DlrBaseline | AlrBaseline;
 
-export class BaselineError extends Error {
+export class BaselineError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'BaselineError';

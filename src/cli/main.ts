@@ -15,7 +15,8 @@ import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
 import { registerReport } from './commands/report.js';
 import { registerTrace } from './commands/trace.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { InputError } from '../errors.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './errors.js';
 
 export interface Io {
   out(s: string): void;
@@ -59,7 +60,8 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
       // --help and --version end through here with code 0.
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (err instanceof UsageError) {
+    // Every error about the user's input (src/errors.ts) carries a message meant for them.
+    if (err instanceof InputError) {
       io.err(`autolr: ${err.message}`);
       return EXIT_USAGE;
     }

@@ -33,9 +33,10 @@ import {
   WEBGPU_PACKAGE,
   type AdapterInfo,
 } from './webgpu.js';
+import { InputError } from '../errors.js';
 
 /** An explicitly chosen backend that cannot be loaded here: the user's choice to change, not an internal failure. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends InputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BackendUnavailableError';

@@ -9,10 +9,11 @@
 import type { BaseOptimizer } from '../baselines/types.js';
 import type { Rule, Variant } from '../grammar/ast.js';
 import { parseRule, RuleSyntaxError } from '../grammar/parser.js';
-import { applyBudgetOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
+import { parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import type { Fidelity } from '../tasks/task.js';
 import type { BackendChoice } from './backend.js';
 import type { TrainResult } from './train.js';
+import { BASE_OPTIMIZERS, isBaseOptimizer } from '../schedule/base-optimizer.js';
 
 export interface EvalJob {
   readonly ruleText: string;
@@ -42,7 +43,6 @@ export type EvalOutcome =
   | { readonly ok: false; readonly reason: FailureReason; readonly detail: string };
 
 const VARIANTS: readonly string[] = ['dlr', 'alr'];
-const OPTIMIZERS: readonly string[] = ['sgd', 'momentum', 'adam'];
 const FIDELITIES: readonly string[] = ['cheap', 'full'];
 
 /** Why a job is malformed, or undefined. Checked field by field because the job may come from another thread or a file. */
@@ -51,7 +51,7 @@ export function checkJob(job: unknown): string | undefined {
   const j = job as Record<string, unknown>;
   if (typeof j.ruleText !== 'string') return 'ruleText must be a string';
   if (!VARIANTS.includes(j.variant as string)) return `variant must be one of ${VARIANTS.join(', ')}`;
-  if (!OPTIMIZERS.includes(j.optimizer as string)) return `optimizer must be one of ${OPTIMIZERS.join(', ')}`;
+  if (!isBaseOptimizer(j.optimizer)) return `optimizer must be one of ${BASE_OPTIMIZERS.join(', ')}`;
   if (typeof j.task !== 'string') return 'task must be a string';
   if (!FIDELITIES.includes(j.fidelity as string)) return `fidelity must be one of ${FIDELITIES.join(', ')}`;
   if (!Number.isSafeInteger(j.seed)) return 'seed must be an integer';
@@ -113,7 +113,7 @@ export async function executeJob(job: EvalJob, backendChoice: BackendChoice): Pr
       import('./backend.js'),
     ]);
     train = trainModule;
-    task = applyBudgetOverride(registry.getTask(job.task), job.budgets);
+    task = registry.lookupTask(job.task, job.budgets);
     backend = await backendModule.initBackend(backendChoice);
   } catch (err) {
     return { outcome: { ok: false, reason: 'error', detail: messageOf(err) }, tainted: false };

@@ -24,6 +24,7 @@
  */
 
 import { readdirSync } from 'node:fs';
+import { InputError } from '../errors.js';
 
 /** What we record about the adapter a run used (all strings as Dawn reports them, possibly empty). */
 export interface AdapterInfo {
@@ -55,12 +56,12 @@ export const TFJS_WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 /** How to get a WebGPU adapter on a machine with none: the message of a failed `webgpu` choice ends with it. */
 export const LAVAPIPE_HINT =
   'On a machine without a GPU, Mesa 25\'s software Vulkan driver (lavapipe) works; on Debian 12 add the bookworm-backports suite ' +
-  '("deb http://deb.debian.org/debian bookworm-backports main") and run ' +
+  '(a source line like your bookworm one, with the suite bookworm-backports) and run ' +
   '"apt-get install -t bookworm-backports mesa-vulkan-drivers libdrm2 libvulkan1" (Debian 12\'s own Mesa 22.3 lavapipe is too old for Dawn). ' +
   'With a GPU, install its Vulkan driver. A driver outside the loader\'s search path is picked up with VK_ICD_FILENAMES=<its icd .json>';
 
 /** No usable adapter: the packages loaded, the hardware (or driver) is missing. */
-export class NoWebGpuAdapterError extends Error {
+export class NoWebGpuAdapterError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'NoWebGpuAdapterError';

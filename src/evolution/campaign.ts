@@ -32,6 +32,7 @@ import type { Individual, Origin } from './individual.js';
 import { seedIndividuals } from './seeding.js';
 import { SgeStrategy, type StrategyState } from './strategy.js';
 import { Stream } from '../random/stream.js';
+import { InputError } from '../errors.js';
 
 /** Runs one evaluation job; the worker pool or the in-process runner. */
 export interface Evaluator {
@@ -192,7 +193,7 @@ export interface CampaignProgress {
   readonly etaMs: number | undefined;
 }
 
-export class CampaignError extends Error {
+export class CampaignError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'CampaignError';

@@ -7,6 +7,8 @@ import type { Variant } from '../grammar/ast.js';
 import type { BaseOptimizer } from '../baselines/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choices.js';
 import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
+import { InputError } from '../errors.js';
+import { BASE_OPTIMIZERS } from '../schedule/base-optimizer.js';
 
 export interface CampaignConfig {
   /** Folder name under runs/. */
@@ -57,7 +59,7 @@ export interface CampaignConfig {
   readonly rescoreBaselines: 'all' | 'best';
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
@@ -189,7 +191,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     grammar: text(raw, 'grammar', d.grammar) as string,
     tasks: tasks as string[],
     ...(budgets !== undefined && !isEmptyOverride(budgets) ? { budgets } : {}),
-    optimizer: oneOf(raw, 'optimizer', ['sgd', 'momentum', 'adam'] as const, d.optimizer),
+    optimizer: oneOf(raw, 'optimizer', BASE_OPTIMIZERS, d.optimizer),
     ...(lr0 !== undefined ? { lr0 } : {}),
     population,
     generations: integer(raw, 'generations', 1, 100_000, d.generations),

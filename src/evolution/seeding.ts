@@ -12,6 +12,10 @@ import { reverseMap, ReverseMappingError } from '../grammar/reverse.js';
 import type { RandomSource } from '../grammar/semantics.js';
 import { baselineRule, baselinesOf, getBaseline } from '../baselines/registry.js';
 import type { Individual } from './individual.js';
+import { InputError } from '../errors.js';
+
+/** A seed list the campaign's grammar or variant cannot take (the user's choice of seeds or grammar). */
+export class SeedingError extends InputError {}
 
 const VARIANT_WORD: Record<Variant, string> = { dlr: 'dynamic (dlr)', alr: 'adaptive (alr)' };
 
@@ -24,8 +28,9 @@ const VARIANT_WORD: Record<Variant, string> = { dlr: 'dynamic (dlr)', alr: 'adap
  * drawn from it: reverse mapping is deterministic and its genotypes are
  * complete, so seeds never depend on the stream's position.
  *
- * Throws an Error for an unknown name, a baseline of the other variant, or
- * a baseline the grammar cannot derive (naming it, with the reason).
+ * Throws a BaselineError for an unknown name, and a SeedingError for a name
+ * listed twice, a baseline of the other variant, or a baseline the grammar
+ * cannot derive (naming it, with the reason).
  */
 export function seedIndividuals(
   g: Grammar,
@@ -35,18 +40,18 @@ export function seedIndividuals(
   options: { readonly maxDepth?: number } = {},
 ): Individual[] {
   if (g.variant !== variant) {
-    throw new Error(`cannot seed ${VARIANT_WORD[variant]} baselines into the grammar ${g.origin}, which derives ${VARIANT_WORD[g.variant]} rules`);
+    throw new SeedingError(`cannot seed ${VARIANT_WORD[variant]} baselines into the grammar ${g.origin}, which derives ${VARIANT_WORD[g.variant]} rules`);
   }
   const maxDepth = options.maxDepth ?? g.maxDepth;
   const chosen = names === 'all' ? baselinesOf(variant) : names.map((name) => getBaseline(name));
   const seen = new Set<string>();
   const out: Individual[] = [];
   for (const baseline of chosen) {
-    if (seen.has(baseline.name)) throw new Error(`the baseline "${baseline.name}" is listed twice among the seeds`);
+    if (seen.has(baseline.name)) throw new SeedingError(`the baseline "${baseline.name}" is listed twice among the seeds`);
     seen.add(baseline.name);
     if (baseline.variant !== variant) {
       const others = baselinesOf(variant).map((b) => b.name).join(', ');
-      throw new Error(
+      throw new SeedingError(
         `"${baseline.name}" is a ${VARIANT_WORD[baseline.variant]} baseline and cannot seed a ${VARIANT_WORD[variant]} campaign (its baselines: ${others})`,
       );
     }
@@ -63,7 +68,7 @@ export function seedIndividuals(
       });
     } catch (err) {
       if (err instanceof ReverseMappingError || err instanceof MappingError) {
-        throw new Error(`the baseline "${baseline.name}" cannot be seeded: ${err.message}`, { cause: err });
+        throw new SeedingError(`the baseline "${baseline.name}" cannot be seeded: ${err.message}`, { cause: err });
       }
       throw err;
     }

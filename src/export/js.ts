@@ -11,6 +11,7 @@
  */
 import type { BinaryOp, CompareOp, DlrRule, Expr, Rule, UnaryOp } from '../grammar/ast.js';
 import { formatHeader, signalsRead, type ExportInfo } from './header.js';
+import { InputError } from '../errors.js';
 
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -73,7 +74,7 @@ export function printJsExpr(e: Expr, signals = 's'): string {
 }
 
 /** Thrown for rules an exporter cannot handle. */
-export class ExportError extends Error {
+export class ExportError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ExportError';

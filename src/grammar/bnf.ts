@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Variant } from './ast.js';
+import { InputError } from '../errors.js';
 
 export type GrammarSymbol =
   | { readonly kind: 'text'; readonly text: string }
@@ -51,7 +52,7 @@ export interface Grammar {
   readonly productionDepth: ReadonlyMap<string, readonly number[]>;
 }
 
-export class GrammarError extends Error {
+export class GrammarError extends InputError {
   constructor(
     message: string,
     readonly origin: string,

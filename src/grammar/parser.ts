@@ -42,6 +42,7 @@ import {
   UNARY_FUNCTIONS,
   isKnownFunction,
 } from './vocabulary.js';
+import { InputError } from '../errors.js';
 
 /** Longest rule text accepted. Real rules are a few hundred characters. */
 export const MAX_RULE_CHARS = 20_000;
@@ -51,7 +52,7 @@ export const MAX_BRACKET_NESTING = 64;
 export const MAX_EXPR_DEPTH = 128;
 
 /** A refusal, with where in the text and why. */
-export class RuleSyntaxError extends Error {
+export class RuleSyntaxError extends InputError {
   readonly line: number;
   readonly column: number;
   constructor(

@@ -26,6 +26,7 @@ import type { Grammar, GrammarSymbol } from './bnf.js';
 import { allowedProductions, mapGenotype, MappingError, type Gene, type Genotype } from './genotype.js';
 import { parseExpression, parseRule, RuleSyntaxError } from './parser.js';
 import { printRule } from './printer.js';
+import { InputError } from '../errors.js';
 
 /** A derivation: which production expanded a nonterminal, and what filled its symbols. */
 interface Derivation {
@@ -52,7 +53,7 @@ interface Tables {
   readonly skipped: ReadonlyArray<string>;
 }
 
-export class ReverseMappingError extends Error {
+export class ReverseMappingError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ReverseMappingError';

@@ -14,6 +14,7 @@ import type { Granularity } from '../grammar/ast.js';
 import type { Signals } from '../grammar/interpreter.js';
 import type { RandomSource } from '../grammar/semantics.js';
 import { decideAcceptance, type Schedule } from './schedule.js';
+import { InputError } from '../errors.js';
 
 /** Fields a record may carry, besides `batch_losses`. */
 const NUMERIC_FIELDS = [
@@ -42,7 +43,7 @@ export interface Trace {
   readonly records: readonly TraceRecord[];
 }
 
-export class TraceError extends Error {
+export class TraceError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'TraceError';

@@ -6,6 +6,7 @@
  * a job and are saved in the campaign's config.
  */
 import { FIDELITIES, type Budget, type BudgetField, type Fidelity, type Task } from './task.js';
+import { InputError } from '../errors.js';
 
 export type BudgetChanges = Readonly<Partial<Record<BudgetField, number>>>;
 export type BudgetOverride = Readonly<Partial<Record<Fidelity, BudgetChanges>>>;
@@ -20,7 +21,7 @@ const LIMITS: Readonly<Record<BudgetField, number>> = {
 };
 export const BUDGET_FIELDS = Object.keys(LIMITS) as BudgetField[];
 
-export class BudgetError extends Error {
+export class BudgetError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'BudgetError';

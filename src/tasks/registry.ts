@@ -3,12 +3,14 @@ import { helmholtzTask } from './helmholtz.js';
 import { imageTasks } from './image.js';
 import { SYNTHETIC } from './synthetic.js';
 import type { Task } from './task.js';
+import { applyBudgetOverride, type BudgetOverride } from './budgets.js';
+import { InputError } from '../errors.js';
 
 export const HELMHOLTZ_FREQUENCIES = [250, 500, 750, 1000] as const;
 
 export const TASKS: readonly Task[] = [SYNTHETIC, ...HELMHOLTZ_FREQUENCIES.map((f) => helmholtzTask(f)), ...imageTasks()];
 
-export class UnknownTaskError extends Error {
+export class UnknownTaskError extends InputError {
   constructor(name: string) {
     super(`unknown task "${name}"; known tasks: ${TASKS.map((t) => t.name).join(', ')} (and helmholtz-<f> for any f from 1 to 5000 Hz)`);
     this.name = 'UnknownTaskError';
@@ -25,4 +27,9 @@ export function getTask(name: string): Task {
     if (f >= 1 && f <= 5000) return helmholtzTask(f);
   }
   throw new UnknownTaskError(name);
+}
+
+/** A task by name with a campaign's budget override applied (UnknownTaskError or BudgetError when it cannot be). */
+export function lookupTask(name: string, budgets: BudgetOverride | undefined): Task {
+  return applyBudgetOverride(getTask(name), budgets);
 }

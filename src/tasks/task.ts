@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RandomSource } from '../grammar/semantics.js';
 import type { ApplyOptions, Model } from './models.js';
+import type { BaseOptimizer } from '../schedule/base-optimizer.js';
 
 export type Fidelity = 'cheap' | 'full';
 export const FIDELITIES: readonly Fidelity[] = ['cheap', 'full'];
@@ -83,7 +84,7 @@ export interface Task {
   /** What the score means, for tables and docs. */
   readonly scoreDescription: string;
   /** Initial rates this task trains well from, by optimizer ('alr' for adaptive rules); others use the engine's defaults. */
-  readonly lr0?: Readonly<Partial<Record<'sgd' | 'momentum' | 'adam' | 'alr', number>>>;
+  readonly lr0?: Readonly<Partial<Record<BaseOptimizer | 'alr', number>>>;
   /** The budget fields this task reads; an override of any other is refused (src/tasks/budgets.ts). */
   readonly budgetFields: readonly BudgetField[];
   /** A budget's summary for tables, e.g. "2 epochs × 2000 samples". */

@@ -11,7 +11,9 @@ import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import type { BackendChoice } from '../../evaluator/backend.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption } from '../options.js';
 import { renderTable } from '../table.js';
-import { BACKEND_CHOICES, lookupTask, startBackend } from './eval.js';
+import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
+import { lookupTask } from '../../tasks/registry.js';
+import { BASE_OPTIMIZERS, type BaseOptimizer } from '../../schedule/base-optimizer.js';
 
 interface BaselinesOptions {
   task: string;
@@ -20,7 +22,7 @@ interface BaselinesOptions {
   seed: number;
   workers: number;
   backend: BackendChoice;
-  optimizer?: 'sgd' | 'momentum' | 'adam';
+  optimizer?: BaseOptimizer;
   dataDir?: string;
   budgets?: BudgetOverride;
   json?: boolean;
@@ -35,7 +37,7 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .option('--fidelity <fidelity>', 'cheap or full budget', parseChoiceOption('--fidelity', FIDELITIES), 'cheap')
     .option('--seed <n>', 'training seed', parseIntegerOption('--seed', 0, 2 ** 31 - 1), 0)
     .option('--workers <n>', 'worker threads (0: this thread)', parseIntegerOption('--workers', 0, 256), 2)
-    .option('--optimizer <name>', 'run every schedule on this base optimizer instead of its paper\'s', parseChoiceOption('--optimizer', ['sgd', 'momentum', 'adam'] as const))
+    .option('--optimizer <name>', 'run every schedule on this base optimizer instead of its paper\'s', parseChoiceOption('--optimizer', BASE_OPTIMIZERS))
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), 'auto')
     .option('--data-dir <dir>', 'folder with dataset files')
     .option('--budgets <json>', 'budget fields changed from the task\'s own, by fidelity, as a campaign config\'s "budgets"', parseBudgetsOption('--budgets'))
@@ -43,7 +45,7 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
     .action(async (options: BaselinesOptions) => {
       lookupTask(options.task, options.budgets);
-      await startBackend(options.backend);
+      await initBackend(options.backend);
       const pool = await EvaluatorPool.create({ workers: options.workers, backend: options.backend, timeLimitMs: 3_600_000 });
       const entries = baselinesOf(options.variant).map((b) => ({ b, ...baselineRule(b) }));
       let outcomes: EvalOutcome[];

@@ -4,22 +4,20 @@
  */
 import type { Command } from 'commander';
 import type { Variant } from '../../grammar/ast.js';
-import { BACKEND_CHOICES, BackendUnavailableError, initBackend, type BackendChoice, type BackendInfo } from '../../evaluator/backend.js';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../evaluator/backend.js';
 import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
 import { driverFor, train, type TrainResult } from '../../evaluator/train.js';
 import type { BaseOptimizer } from '../../baselines/types.js';
-import { DatasetError } from '../../tasks/datasets/index.js';
-import { getTask, TASKS, UnknownTaskError } from '../../tasks/registry.js';
+import { lookupTask, TASKS } from '../../tasks/registry.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
-import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
-import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
+import type { BudgetOverride } from '../../tasks/budgets.js';
 import { resolveRuleOfAnyVariant, type RuleArgument } from '../rule-argument.js';
 import { renderTable } from '../table.js';
+import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
 
 /** Re-exported: other commands take the same --backend choices. */
 export { BACKEND_CHOICES };
-const OPTIMIZERS: readonly BaseOptimizer[] = ['sgd', 'momentum', 'adam'];
 
 interface EvalOptions {
   rule: string;
@@ -47,7 +45,7 @@ export function registerEval(program: Command, out: (s: string) => void): void {
     .requiredOption('--task <task>', `one of: ${TASKS.map((t) => t.name).join(', ')}`)
     .option('--fidelity <fidelity>', 'cheap or full budget', parseChoiceOption('--fidelity', FIDELITIES), 'cheap')
     .option('--seed <n>', 'run seed (initial weights, shuffling, dropout, random rule terms)', parseIntegerOption('--seed', 0, 2 ** 31 - 1), 0)
-    .option('--optimizer <name>', 'base optimizer a schedule drives (default: the baseline\'s own, else adam)', parseChoiceOption('--optimizer', OPTIMIZERS))
+    .option('--optimizer <name>', 'base optimizer a schedule drives (default: the baseline\'s own, else adam)', parseChoiceOption('--optimizer', BASE_OPTIMIZERS))
     .option('--lr0 <rate>', `initial learning rate (default: ${Object.entries(DEFAULT_LR0).map(([k, v]) => `${k} ${v}`).join(', ')})`, parsePositiveNumberOption('--lr0'))
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), 'auto')
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
@@ -69,43 +67,17 @@ export function registerEval(program: Command, out: (s: string) => void): void {
     .action(async (options: EvalOptions) => {
       const arg = resolveRuleOfAnyVariant(options.rule, options.variant, options.params);
       const task = lookupTask(options.task, options.budgets);
-      const backend = await startBackend(options.backend);
+      const backend = await initBackend(options.backend);
       const optimizer = options.optimizer ?? (arg.baseline?.entry.variant === 'dlr' ? arg.baseline.entry.optimizer : 'adam');
-      let result: TrainResult;
-      try {
-        result = await train(driverFor(arg.rule, optimizer), task, {
-          fidelity: options.fidelity,
-          seed: options.seed,
-          ...(options.lr0 !== undefined ? { lr0: options.lr0 } : {}),
-          taskOptions: { splitSeed: options.splitSeed, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) },
-          backend: backend.name,
-        });
-      } catch (err) {
-        if (err instanceof DatasetError) throw new UsageError(err.message);
-        throw err;
-      }
+      const result = await train(driverFor(arg.rule, optimizer), task, {
+        fidelity: options.fidelity,
+        seed: options.seed,
+        ...(options.lr0 !== undefined ? { lr0: options.lr0 } : {}),
+        taskOptions: { splitSeed: options.splitSeed, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) },
+        backend: backend.name,
+      });
       out(options.json ? JSON.stringify({ rule: arg.text, optimizer: arg.rule.variant === 'dlr' ? optimizer : undefined, ...result }, null, 2) : format(result, arg, arg.rule.variant === 'dlr' ? optimizer : undefined));
     });
-}
-
-
-export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
-  try {
-    return await initBackend(choice);
-  } catch (err) {
-    if (err instanceof BackendUnavailableError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
-/** A task by name with a --budgets override applied; an unknown task or an override it cannot take is a usage error. */
-export function lookupTask(name: string, budgets: BudgetOverride | undefined): ReturnType<typeof getTask> {
-  try {
-    return applyBudgetOverride(getTask(name), budgets);
-  } catch (err) {
-    if (err instanceof UnknownTaskError || err instanceof BudgetError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 function format(r: TrainResult, arg: RuleArgument, optimizer: string | undefined): string {

@@ -5,17 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EvaluatorPool } from '../../evaluator/pool.js';
-import { CampaignError, runCampaign, type CampaignSummary } from '../../evolution/campaign.js';
+import { runCampaign, type CampaignSummary } from '../../evolution/campaign.js';
 import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
-import { GrammarError } from '../../grammar/bnf.js';
-import { BaselineError } from '../../baselines/types.js';
-import { applyBudgetOverride, BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
-import { getTask, UnknownTaskError } from '../../tasks/registry.js';
+import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
+import { lookupTask } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from './hof.js';
-import { BACKEND_CHOICES, startBackend } from './eval.js';
+import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
+import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
 
 interface EvolveOptions {
   task?: string;
@@ -51,7 +50,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--workers <n>', 'worker threads (0: evaluate in this thread); default 2', parseIntegerOption('--workers', 0, 256))
     .option('--name <name>', 'campaign folder name under the runs folder')
     .option('--seeds <list>', 'baselines to seed: all, none, or names separated by commas')
-    .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', ['sgd', 'momentum', 'adam'] as const))
+    .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', BASE_OPTIMIZERS))
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES))
     .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
     .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
@@ -78,14 +77,13 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       const { config, runsDir, resume } = buildConfig(options);
       for (const t of config.tasks) {
         try {
-          applyBudgetOverride(getTask(t), config.budgets);
+          lookupTask(t, config.budgets);
         } catch (e) {
-          if (e instanceof UnknownTaskError) throw new UsageError(e.message);
           if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
           throw e;
         }
       }
-      await startBackend(config.backend);
+      await initBackend(config.backend);
       const pool = await EvaluatorPool.create({ workers: config.workers, backend: config.backend, timeLimitMs: config.timeLimit * 1000 });
       const display = progressDisplay(err);
       const dir = join(runsDir, config.name);
@@ -101,12 +99,6 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       try {
         err(`campaign ${config.name}: ${config.variant} rules on ${config.tasks.join(' + ')}, population ${config.population}, ${config.generations} generations, ${config.workers} worker(s)`);
         summary = await runCampaign(config, { runsDir, resume, evaluator: pool, log: (line) => display.log(line), onProgress: (p) => display.update(p) });
-      } catch (e) {
-        if (e instanceof CampaignError || e instanceof ConfigError || e instanceof GrammarError || e instanceof BaselineError) {
-          throw new UsageError(e.message);
-        }
-        if (e instanceof Error && /baseline|cannot seed|cannot be derived/.test(e.message)) throw new UsageError(e.message);
-        throw e;
       } finally {
         display.stop();
         process.removeListener('SIGINT', onInterrupt);

@@ -4,6 +4,7 @@
  * a quarter of the memory of float32, and the exact bytes of the file, so a
  * loaded set can be compared with its source byte for byte.
  */
+import { InputError } from '../../errors.js';
 
 /** Images and labels, N×H×W×C row-major (channels last, as tfjs expects). */
 export interface ImageSet {
@@ -28,7 +29,7 @@ export interface TrainTest {
  * `<file>: <what is wrong>`, so a user can tell which of several files to
  * fetch again; `file` and `problem` are kept apart for callers that reformat.
  */
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   override readonly name = 'DatasetError';
   constructor(
     readonly file: string,
