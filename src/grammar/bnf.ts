@@ -18,7 +18,7 @@
  * text. A real slot holds any double exactly (so seeds keep their constants);
  * its range only governs random initialisation and mutation scale.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Variant } from './ast.js';
@@ -64,10 +64,26 @@ export class GrammarError extends InputError {
 }
 
 const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'grammars');
-export const BUILTIN_GRAMMARS: readonly Variant[] = ['dlr', 'alr'];
+
+/**
+ * The built-in grammars: every `.bnf` file in `grammars/`, by file name, so a
+ * new built-in grammar is one file (its `%variant` says what it derives). The
+ * variants' default grammars (`dlr`, `alr`) come first, then the rest by name.
+ */
+export function builtinGrammars(): string[] {
+  const names = readdirSync(findGrammarDir())
+    .filter((f) => f.endsWith('.bnf'))
+    .map((f) => f.slice(0, -'.bnf'.length));
+  const rank = (n: string): number => (n === 'dlr' ? 0 : n === 'alr' ? 1 : 2);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+export function isBuiltinGrammar(name: string): boolean {
+  return builtinGrammars().includes(name);
+}
 
 /** Path of a built-in grammar file. */
-export function builtinGrammarPath(name: Variant): string {
+export function builtinGrammarPath(name: string): string {
   return join(findGrammarDir(), `${name}.bnf`);
 }
 
@@ -93,15 +109,15 @@ function findGrammarDir(): string {
  * expected variant, a grammar for the other variant is refused.
  */
 export function loadGrammar(nameOrPath: string, expected?: Variant): Grammar {
-  const builtin = (BUILTIN_GRAMMARS as readonly string[]).includes(nameOrPath);
-  const path = builtin ? builtinGrammarPath(nameOrPath as Variant) : nameOrPath;
+  const builtin = isBuiltinGrammar(nameOrPath);
+  const path = builtin ? builtinGrammarPath(nameOrPath) : nameOrPath;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new GrammarError(
-      code === 'ENOENT' ? `no such grammar file (built-in grammars: ${BUILTIN_GRAMMARS.join(', ')})` : `cannot read: ${(err as Error).message}`,
+      code === 'ENOENT' ? `no such grammar file (built-in grammars: ${builtinGrammars().join(', ')})` : `cannot read: ${(err as Error).message}`,
       nameOrPath,
     );
   }

@@ -2,10 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Stream } from '../../random/stream.js';
-import { builtinGrammarPath, BUILTIN_GRAMMARS, GrammarError, loadGrammar } from '../../grammar/bnf.js';
+import { builtinGrammarPath, builtinGrammars, GrammarError, isBuiltinGrammar, loadGrammar } from '../../grammar/bnf.js';
 import { MappingError, randomGenotype } from '../../grammar/genotype.js';
 import { printRule } from '../../grammar/printer.js';
-import type { Variant } from '../../grammar/ast.js';
 import { UsageError } from '../errors.js';
 import { parseIntegerOption } from '../options.js';
 
@@ -19,7 +18,7 @@ export function registerGrammar(program: Command, out: (s: string) => void): voi
   program
     .command('grammar')
     .description('show a rule grammar (built-in dlr or alr, or a .bnf file), or sample random rules from it')
-    .argument('<grammar>', `a built-in grammar (${BUILTIN_GRAMMARS.join(', ')}) or the path of a .bnf file`)
+    .argument('<grammar>', `a built-in grammar (${builtinGrammars().join(', ')}) or the path of a .bnf file`)
     .option('--show', 'print the grammar file (the default)')
     .option('--sample <n>', 'print n random rules derived from the grammar', parseIntegerOption('--sample', 1, 10_000))
     .option('--seed <n>', 'seed of the random rules', parseIntegerOption('--seed', 0, 2 ** 31 - 1), 1)
@@ -30,8 +29,7 @@ export function registerGrammar(program: Command, out: (s: string) => void): voi
     .action((name: string, options: GrammarOptions) => {
       const grammar = load(name);
       if (options.sample === undefined || options.show) {
-        const builtin = (BUILTIN_GRAMMARS as readonly string[]).includes(name);
-        out(readFileSync(builtin ? builtinGrammarPath(name as Variant) : name, 'utf8').trimEnd());
+        out(readFileSync(isBuiltinGrammar(name) ? builtinGrammarPath(name) : name, 'utf8').trimEnd());
       }
       if (options.sample !== undefined) {
         const rng = new Stream(String(options.seed));

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BASELINES } from '../../baselines/registry.js';
 import { baselineRule } from '../../baselines/registry.js';
-import { BUILTIN_GRAMMARS, loadGrammar } from '../../grammar/bnf.js';
+import { builtinGrammars, loadGrammar } from '../../grammar/bnf.js';
 import { describeParams, resolveParams } from '../../baselines/params.js';
 import { renderTable } from '../table.js';
 import { TASKS } from '../../tasks/registry.js';
@@ -61,10 +61,12 @@ function listBaselines(options: ListOptions): string {
 }
 
 function listGrammars(options: ListOptions): string {
-  const grammars = BUILTIN_GRAMMARS.filter((v) => options.variant === undefined || v === options.variant).map((name) => {
-    const g = loadGrammar(name);
-    return { name, variant: g.variant, maxDepth: g.maxDepth, initDepth: g.initDepth, nonterminals: g.nonterminals.length };
-  });
+  const grammars = builtinGrammars()
+    .map((name) => {
+      const g = loadGrammar(name);
+      return { name, variant: g.variant, maxDepth: g.maxDepth, initDepth: g.initDepth, nonterminals: g.nonterminals.length };
+    })
+    .filter((g) => options.variant === undefined || g.variant === options.variant);
   if (options.json) return JSON.stringify(grammars, null, 2);
   return renderTable(
     ['name', 'variant', 'max depth', 'init depth', 'nonterminals'],
