@@ -8,6 +8,7 @@ import { ALDVI } from './aldvi.js';
 import { CONSTANT, COSINE, COSINE_RESTARTS, EXPONENTIAL, STEP_DECAY } from './classic.js';
 import { CLR_EXP_RANGE, CLR_MODIFIED_TRIANGULAR2, CLR_TRIANGULAR, CLR_TRIANGULAR2 } from './clr.js';
 import { DLRS } from './dlrs.js';
+import { LINEAR_DECAY, ONE_CYCLE, REX, WARMUP_COSINE } from './budgeted.js';
 import { ADAGRAD, ADAM, ADES, MOMENTUM, NESTEROV, RMSPROP, SGD, SIGN } from './optimizers.js';
 import { resolveParams } from './params.js';
 import { SGD_SA } from './sgd-sa.js';
@@ -26,6 +27,10 @@ export const BASELINES: readonly Baseline[] = [
   EXPONENTIAL,
   COSINE,
   COSINE_RESTARTS,
+  LINEAR_DECAY,
+  REX,
+  ONE_CYCLE,
+  WARMUP_COSINE,
   SGD,
   MOMENTUM,
   NESTEROV,

@@ -28,7 +28,7 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     [['--variant', 'dlr'], /give --task/],
     [['--task', 'imagenet'], /unknown task "imagenet"/],
     [['--task', 'synthetic', '--population', '1'], /--population must be an integer from 2/],
-    [['--task', 'synthetic', '--population', '4'], /12 baselines are seeded but the population holds 4/],
+    [['--task', 'synthetic', '--population', '4'], /16 baselines are seeded but the population holds 4/],
     [['--task', 'synthetic', '--seeds', 'dlsr'], /unknown baseline "dlsr"/],
     [['--task', 'synthetic', '--seeds', 'adam'], /adam/],
     [['--config', join(runs, 'missing.json')], /cannot read the config file/],

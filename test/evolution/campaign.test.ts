@@ -175,7 +175,7 @@ test('the best evolved rule is re-scored beside the hall of fame; a rule in seve
 
 test('refusals leave no campaign folder behind', async () => {
   await assert.rejects(runCampaign(config('ref'), { runsDir: runs, evaluator: pool }), /already holds a campaign; resume it/);
-  await assert.rejects(runCampaign(config('too-small', { population: 2, seeds: 'all' }), { runsDir: runs, evaluator: pool }), /12 baselines are seeded but the population holds 2/);
+  await assert.rejects(runCampaign(config('too-small', { population: 2, seeds: 'all' }), { runsDir: runs, evaluator: pool }), /16 baselines are seeded but the population holds 2/);
   assert.equal(existsSync(join(runs, 'too-small')), false);
   await assert.rejects(runCampaign(config('unknown-seed', { seeds: ['dlsr'] }), { runsDir: runs, evaluator: pool }), /unknown baseline "dlsr"/);
   assert.equal(existsSync(join(runs, 'unknown-seed')), false);
