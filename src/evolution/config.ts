@@ -9,6 +9,8 @@ import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choice
 import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import { InputError } from '../errors.js';
 import { BASE_OPTIMIZERS } from '../schedule/base-optimizer.js';
+import { DEFAULT_STRATEGY } from './strategy.js';
+import { strategyNames } from './strategies.js';
 
 export interface CampaignConfig {
   /** Folder name under runs/. */
@@ -30,6 +32,8 @@ export interface CampaignConfig {
   readonly seeds: 'all' | readonly string[];
   /** Baseline whose score normalises each task's score when there are several tasks. */
   readonly reference: string;
+  /** The search strategy, by name (see strategies.ts); absent: the default, SGE. */
+  readonly strategy?: string;
   readonly mode: 'generational' | 'regularized';
   readonly elites: number;
   readonly tournamentSize: number;
@@ -71,18 +75,18 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
     variant,
     grammar: variant,
     optimizer: 'adam',
-    population: 20,
+    population: DEFAULT_STRATEGY.populationSize,
     generations: 12,
     seed: 0,
     seeds: 'all',
     reference: variant === 'dlr' ? 'constant' : 'adam',
-    mode: 'generational',
-    elites: 2,
-    tournamentSize: 3,
-    crossoverProbability: 0.7,
-    mutationRate: 0.1,
-    constantMutationProbability: 0.3,
-    constantSigma: 0.3,
+    mode: DEFAULT_STRATEGY.mode,
+    elites: DEFAULT_STRATEGY.elites,
+    tournamentSize: DEFAULT_STRATEGY.tournamentSize,
+    crossoverProbability: DEFAULT_STRATEGY.crossoverProbability,
+    mutationRate: DEFAULT_STRATEGY.mutationRate,
+    constantMutationProbability: DEFAULT_STRATEGY.constantMutationProbability,
+    constantSigma: DEFAULT_STRATEGY.constantSigma,
     multiFidelity: true,
     hurdleQuantile: 0.75,
     cache: true,
@@ -97,7 +101,7 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
 }
 
 const KNOWN_FIELDS = new Set<string>([
-  'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'mode',
+  'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
   'rescoreBaselines',
@@ -176,6 +180,8 @@ export function resolveConfig(raw: Raw): CampaignConfig {
   }
   const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
   const dataDir = text(raw, 'dataDir');
+  // Only a config that names a strategy records one: the configs of every earlier campaign stay as they were.
+  const strategy = raw.strategy === undefined ? undefined : oneOf(raw, 'strategy', strategyNames(), '');
   const ratesRaw = raw.mutationRates;
   if (ratesRaw !== undefined) {
     if (typeof ratesRaw !== 'object' || ratesRaw === null || Array.isArray(ratesRaw)) {
@@ -198,6 +204,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     seed: integer(raw, 'seed', 0, 2 ** 31 - 1, d.seed),
     seeds,
     reference: text(raw, 'reference', d.reference) as string,
+    ...(strategy !== undefined ? { strategy } : {}),
     mode: oneOf(raw, 'mode', ['generational', 'regularized'] as const, d.mode),
     elites: integer(raw, 'elites', 0, population - 1, Math.min(d.elites, population - 1)),
     tournamentSize: integer(raw, 'tournamentSize', 1, population, Math.min(d.tournamentSize, population)),

@@ -2,7 +2,7 @@
  * Paired comparison of two rules' test scores on the same fresh seeds (the
  * hall of fame and every baseline are re-scored with the same seeds).
  */
-import type { TestScores } from './campaign.js';
+import type { TestScores } from './records.js';
 
 /**
  * Test metrics where less is better (the PINN's relative error); every other

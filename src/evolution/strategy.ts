@@ -25,6 +25,8 @@ import { ruleKey } from '../grammar/hash.js';
 import type { Evaluated, Individual, Origin } from './individual.js';
 import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tournament, type MutationRates } from './operators.js';
 import { Stream, type StreamState } from '../random/stream.js';
+import type { CampaignConfig } from './config.js';
+import type { SearchStrategy, StrategyKind } from './search-strategy.js';
 
 export type StrategyMode = 'generational' | 'regularized';
 
@@ -57,18 +59,20 @@ export interface StrategyConfig {
 }
 
 /**
- * Defaults, after sge3 and AutoLR's published settings, scaled to the cost of
- * a fitness evaluation (a training run):
+ * The one set of search defaults: campaigns take theirs from here
+ * (`defaultConfig` in config.ts), so the strategy and the campaign config
+ * cannot disagree. They are what every campaign has run, the published ones
+ * included (the strategy's own defaults once said 1 elite, crossover 0.9,
+ * codon mutation 0.15 and constants 0.15 / 0.2, AutoLR's dynamic-rule
+ * settings, but no campaign ran them):
  * - populationSize 20: AutoLR ran 5 to 200; 20 is diverse enough for
- *   tournaments yet one generation is 19 short trainings.
- * - elites 1 (AutoLR): the best survives without being trained again; more
- *   elites in a population of 20 narrow the search.
+ *   tournaments yet one generation is 18 short trainings.
+ * - elites 2: the best survive without being trained again.
  * - tournamentSize 3 (sge3's default; AutoLR used 2–5): moderate pressure.
- * - crossoverProbability 0.9 and mutationRate 0.15 per codon (AutoLR's
- *   dynamic-rule settings).
- * - constantMutationProbability 0.15, constantSigma 0.2: constants change
- *   about as often as codons, by about ±20%, a local refinement of values
- *   that structure mutations alone never tune.
+ * - crossoverProbability 0.7 and mutationRate 0.1 per codon.
+ * - constantMutationProbability 0.3, constantSigma 0.3: constants change
+ *   by about ±30%, a local refinement of values that structure mutations
+ *   alone never tune.
  * - mode generational (SGE/AutoLR).
  * - maxExpansions 256 (about twice the largest hand-made rule: Adam is 102
  *   expansions, the modified triangular CLR 139). Genes that run out during
@@ -80,12 +84,12 @@ export interface StrategyConfig {
  */
 export const DEFAULT_STRATEGY: Readonly<StrategyConfig> = Object.freeze({
   populationSize: 20,
-  elites: 1,
+  elites: 2,
   tournamentSize: 3,
-  crossoverProbability: 0.9,
-  mutationRate: 0.15,
-  constantMutationProbability: 0.15,
-  constantSigma: 0.2,
+  crossoverProbability: 0.7,
+  mutationRate: 0.1,
+  constantMutationProbability: 0.3,
+  constantSigma: 0.3,
   mode: 'generational',
   maxExpansions: 256,
 });
@@ -180,7 +184,9 @@ export function resolveStrategyConfig(g: Grammar, config: Partial<StrategyConfig
     throw new StrategyError(`mode must be "generational" or "regularized", not ${JSON.stringify(c.mode)}`);
   }
   const populationSize = int('populationSize', c.populationSize, 1);
-  const elites = c.mode === 'generational' ? int('elites', c.elites, 0, populationSize - 1) : int('elites', c.elites, 0);
+  // As in a campaign config, the default number of elites shrinks to fit a small population; a given one must fit.
+  const elitesOrDefault = config.elites ?? Math.min(c.elites, populationSize - 1);
+  const elites = c.mode === 'generational' ? int('elites', elitesOrDefault, 0, populationSize - 1) : int('elites', elitesOrDefault, 0);
   const tournamentSize = int('tournamentSize', c.tournamentSize, 1);
   const rates: Record<string, number> = {};
   for (const nt of Object.keys(c.mutationRates ?? {}).sort()) {
@@ -247,7 +253,7 @@ function sameReals(a: Genotype, b: Genotype): boolean {
   return true;
 }
 
-export class SgeStrategy {
+export class SgeStrategy implements SearchStrategy {
   private readonly grammar: Grammar;
   private readonly cfg: ResolvedStrategyConfig;
   private readonly rates: MutationRates;
@@ -520,3 +526,24 @@ export class SgeStrategy {
     return { id: this.newId(birth), genotype: clone(p1.genotype), text: p1.text, origin: { kind: 'offspring', parents: [p1.id], operators: [] }, birth };
   }
 }
+
+/** The strategy settings a campaign config gives. */
+export function sgeSettings(config: CampaignConfig): StrategyConfig {
+  return {
+    populationSize: config.population,
+    elites: config.elites,
+    tournamentSize: config.tournamentSize,
+    crossoverProbability: config.crossoverProbability,
+    mutationRate: config.mutationRate,
+    ...(config.mutationRates ? { mutationRates: { ...config.mutationRates } } : {}),
+    constantMutationProbability: config.constantMutationProbability,
+    constantSigma: config.constantSigma,
+    mode: config.mode,
+  };
+}
+
+export const sgeStrategy: StrategyKind = {
+  name: 'sge',
+  description: 'structured grammatical evolution (AutoLR): generational with elites, or regularized (aging)',
+  create: ({ grammar, config, stream, state }) => new SgeStrategy(grammar, sgeSettings(config), stream, state as StrategyState | undefined),
+};

@@ -3,7 +3,7 @@
  * SVG, no scripts, no external resources) with the plots and the tables.
  */
 import type { CampaignConfig } from '../evolution/config.js';
-import { stoppedNote, type HallOfFameEntry } from '../evolution/campaign.js';
+import { stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
 import { generationRows, type EventLog } from './events.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
@@ -161,12 +161,15 @@ test('the best evolved rule is re-scored beside the hall of fame; a rule in seve
   assert.equal(finalJobs.length, distinct.size * 2, 'each distinct rule trains once per fresh seed');
   assert.equal(new Set(finalJobs).size, finalJobs.length);
 
-  // A checkpoint of an older version has no bestEvolved: resuming reads it from the event log.
+  // A checkpoint of schema 1 (no schema field) has no bestEvolved: resuming reads it from the event log.
   const dir = join(runs, 'evolved');
   const last = JSON.parse(readFileSync(join(dir, 'checkpoints', readdirSync(join(dir, 'checkpoints')).sort().pop() as string), 'utf8').split('\n').slice(1).join('\n')) as Record<string, unknown>;
   assert.equal(last.complete, true);
-  const { bestEvolved: _dropped, ...older } = last;
+  assert.equal(last.schema, 2);
+  const { bestEvolved: _dropped, schema: _schema, ...older } = last;
   writeCheckpoint(dir, 4, { ...older, complete: false, hallOfFame: summary.hallOfFame.map(({ test: _t, ...h }) => h) });
+  // A campaign is complete once its hof.json is written; this one must resume into its final stage again.
+  rmSync(join(dir, 'hof.json'));
   const resumed = await runCampaign(config('evolved', { seed: 0 }), { runsDir: runs, evaluator: pool, resume: true });
   assert.equal(resumed.bestEvolved?.id, evolved.id);
   assert.equal(resumed.bestEvolved?.combined, evolved.combined);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { comparePaired, formatPaired } from '../../src/evolution/paired.js';
-import type { TestScores } from '../../src/evolution/campaign.js';
+import type { TestScores } from '../../src/evolution/records.js';
 
 const scores = (values: Array<number | null>): TestScores => ({ mean: 0, sd: 0, metric: 'accuracy', values: values as number[] });
 

@@ -1,18 +1,20 @@
 /**
  * `autolr evolve`: runs (or resumes) an evolution campaign into runs/<name>/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EvaluatorPool } from '../../evaluator/pool.js';
-import { runCampaign, type CampaignSummary } from '../../evolution/campaign.js';
+import { completedCampaign, runCampaign } from '../../evolution/campaign.js';
 import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
+import type { CampaignSummary } from '../../evolution/records.js';
+import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { lookupTask } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
-import { formatBaselines, formatHallOfFame } from './hof.js';
+import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
 import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
 
@@ -75,6 +77,13 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     )
     .action(async (options: EvolveOptions) => {
       const { config, runsDir, resume } = buildConfig(options);
+      // A complete campaign only shows its results: no backend, no workers, nothing written.
+      const completed = resume ? completedCampaign(config, runsDir) : undefined;
+      if (completed) {
+        err(`campaign ${config.name} is already complete`);
+        out(options.json ? JSON.stringify(completed, null, 2) : formatSummary(completed));
+        return;
+      }
       for (const t of config.tasks) {
         try {
           lookupTask(t, config.budgets);
@@ -111,9 +120,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
 function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir: string; resume: boolean } {
   if (options.resume) {
     const dir = resolve(options.resume);
-    const file = `${dir}/config.json`;
-    if (!existsSync(file)) throw new UsageError(`${options.resume} is not a campaign folder (no config.json)`);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const saved = new CampaignStore(options.resume).rawConfig();
     // Resuming keeps the campaign's own settings; only how it runs may change.
     const overrides: Record<string, unknown> = {};
     if (options.workers !== undefined) overrides.workers = options.workers;

@@ -2,12 +2,12 @@
  * `autolr export`: writes a hall-of-fame rule (or a baseline / rule text) as
  * code for TensorFlow.js (TypeScript or JavaScript) or Python (Keras, PyTorch).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Rule, Variant } from '../../grammar/ast.js';
 import { parseRule, RuleSyntaxError } from '../../grammar/parser.js';
-import type { HallOfFameEntry } from '../../evolution/campaign.js';
+import type { HallOfFameEntry } from '../../evolution/records.js';
+import { readResultsFile } from '../../evolution/store.js';
 import type { ExportInfo } from '../../export/header.js';
 import { ExportError, generateJs } from '../../export/js.js';
 import { generatePython } from '../../export/python.js';
@@ -32,15 +32,6 @@ interface ExportOptions {
   output?: string;
 }
 
-interface HofFile {
-  readonly campaign?: string;
-  readonly config?: { readonly variant?: Variant; readonly name?: string; readonly lr0?: number };
-  readonly hallOfFame?: readonly HallOfFameEntry[];
-  readonly bestBaseline?: HallOfFameEntry | null;
-  readonly baselines?: readonly HallOfFameEntry[];
-  readonly bestEvolved?: HallOfFameEntry | null;
-}
-
 /**
  * Generates the code for a rule in one format: schedule rules as functions and
  * callbacks, adaptive rules as optimizer classes (`lr0`: their default rate).
@@ -55,27 +46,10 @@ export function exportRule(rule: Rule, info: ExportInfo, format: ExportFormat, l
   }
 }
 
-function readHof(dir: string): HofFile {
-  const path = existsSync(dir) && statSync(dir).isDirectory() ? join(dir, 'hof.json') : dir;
-  if (!existsSync(path)) {
-    throw new UsageError(`no hall of fame at ${path}: give a campaign folder that has finished (it holds hof.json), or use --rule`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || !Array.isArray((json as HofFile).hallOfFame)) {
-    throw new UsageError(`${path} has no "hallOfFame" list`);
-  }
-  return json as HofFile;
-}
-
 /** Picks the entry of a campaign's hall of fame by rank (1-based, default 1) or id. */
 export function campaignRule(dir: string, options: { rank?: number; id?: string }): { rule: Rule; info: ExportInfo; lr0?: number } {
-  const hof = readHof(dir);
-  const entries = hof.hallOfFame ?? [];
+  const hof = readResultsFile(dir);
+  const entries = hof.hallOfFame;
   const variant: Variant = hof.config?.variant ?? 'dlr';
   let entry: HallOfFameEntry | undefined;
   let rank: number | undefined;
@@ -86,7 +60,7 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
       rank = i + 1;
     } else {
       // Seeded baselines and the best evolved rule are exported from the campaign too, with the scores they got there.
-      const others = [...(hof.baselines ?? []), ...(hof.bestBaseline ? [hof.bestBaseline] : []), ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
+      const others = [...hof.baselines, ...(hof.bestBaseline ? [hof.bestBaseline] : []), ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
       entry = others.find((e) => e.id === options.id);
       if (!entry) {
         const ids = [...entries, ...others].map((e) => e.id);

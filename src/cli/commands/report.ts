@@ -2,35 +2,20 @@
  * `autolr report`: a self-contained HTML report of a campaign (finished or
  * still running), with plots rendered to SVG at report time.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { resolveConfig, ConfigError } from '../../evolution/config.js';
-import { writeFileAtomic } from '../../evolution/checkpoint.js';
+import { CampaignStore } from '../../evolution/store.js';
 import { buildReport } from '../../report/html.js';
 import { parseEventLog } from '../../report/events.js';
-import { UsageError } from '../errors.js';
 import { parseIntegerOption } from '../options.js';
-import { readHallOfFame } from './hof.js';
 
 export async function campaignReport(dir: string, options: { topCurves?: number; generatedAt?: string } = {}): Promise<string> {
-  const hof = readHallOfFame(dir);
-  let config;
-  try {
-    config = resolveConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof SyntaxError) throw new UsageError(`${join(dir, 'config.json')}: ${err.message}`);
-    throw err;
-  }
-  const eventsPath = join(dir, 'events.jsonl');
-  const events = parseEventLog(existsSync(eventsPath) ? readFileSync(eventsPath, 'utf8') : '');
-  // Campaigns of older versions kept only the best baseline.
-  const baselines = hof.baselines.length > 0 ? hof.baselines : hof.bestBaseline ? [hof.bestBaseline] : [];
+  const store = new CampaignStore(dir);
+  const hof = store.view();
   return buildReport({
-    config,
-    events,
+    config: store.config(),
+    events: parseEventLog(store.events()),
     hallOfFame: hof.hallOfFame,
-    baselines,
+    baselines: hof.baselines,
     ...(hof.bestEvolved ? { bestEvolved: hof.bestEvolved } : {}),
     final: hof.final,
     ...(options.topCurves !== undefined ? { topCurves: options.topCurves } : {}),
@@ -54,12 +39,6 @@ export function registerReport(program: Command, out: (s: string) => void): void
         ...(options.top !== undefined ? { topCurves: options.top } : {}),
         generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
       });
-      const path = options.output ?? join(dir, 'report.html');
-      try {
-        writeFileAtomic(path, html);
-      } catch (err) {
-        throw new UsageError(`cannot write ${path}: ${(err as Error).message}`);
-      }
-      out(`wrote ${path}`);
+      out(`wrote ${new CampaignStore(dir).writeReport(html, options.output)}`);
     });
 }

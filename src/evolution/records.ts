@@ -1,0 +1,156 @@
+/**
+ * The result records of a campaign: what one evaluation left, a scored
+ * candidate, a hall-of-fame entry with its fresh-seed test scores, the
+ * counters and the summary. They are plain JSON data: the event log, the
+ * checkpoints and hof.json hold them as they are, and `src/report` and
+ * `src/cli` read them from here rather than from the campaign loop.
+ */
+import type { TrainResult } from '../evaluator/train.js';
+import type { CampaignConfig } from './config.js';
+import type { Level } from './fitness.js';
+import type { Origin } from './individual.js';
+
+/** What one task evaluation left, kept in the cache, the log and the hall of fame. */
+export interface TaskOutcome {
+  readonly score: number;
+  readonly ok: boolean;
+  /** Why the run gave the floor: a stop reason of the training loop, or a worker failure. */
+  readonly failure?: string;
+  readonly fitness?: Readonly<Record<string, number>>;
+  readonly test?: Readonly<Record<string, number>>;
+  readonly summary?: {
+    readonly epochs: number;
+    readonly steps: number;
+    readonly finalLoss: number | null;
+    readonly finalAcc: number | null;
+    readonly lrMin: number | null;
+    readonly lrMax: number | null;
+  };
+  readonly wallMs: number;
+  readonly backend?: string;
+  /** The GPU adapter, for runs on webgpu. */
+  readonly adapter?: TrainResult['adapter'];
+  /** The per-epoch curves, kept for hall-of-fame members (reports plot them). */
+  readonly curves?: TrainResult['curves'];
+}
+
+export interface ScoredCandidate {
+  readonly id: string;
+  readonly text: string;
+  readonly origin: Origin;
+  readonly level: Level;
+  readonly cheap: Readonly<Record<string, TaskOutcome>>;
+  readonly full?: Readonly<Record<string, TaskOutcome>>;
+  readonly combined: number;
+  readonly fitness: number;
+}
+
+export interface HallOfFameEntry {
+  readonly id: string;
+  readonly text: string;
+  readonly simplified: string;
+  readonly hash: string;
+  readonly origin: Origin;
+  /** Baselines this rule descends from (itself, for a seed). */
+  readonly lineage: readonly string[];
+  readonly combined: number;
+  readonly scores: Readonly<Record<string, number>>;
+  readonly generation: number;
+  readonly wallMs: number;
+  readonly curves?: Readonly<Record<string, TrainResult['curves']>>;
+  /** Filled at the end: test metrics over fresh seeds, per task. */
+  readonly test?: Readonly<Record<string, TestScores>>;
+}
+
+/** Test metrics of one rule on one task over the fresh seeds. */
+export interface TestScores {
+  /** Mean and sd over the runs that finished (NaN, null in JSON, when none did). */
+  readonly mean: number;
+  readonly sd: number;
+  /** One per fresh seed, in seed order; NaN (null in JSON) where the run stopped. */
+  readonly values: readonly number[];
+  readonly metric: string;
+  /** Per seed: why the run stopped, or null. Folders of schema 1 lack it; the store's upgrade fills it. */
+  readonly failures?: readonly (string | null)[];
+}
+
+/** Fresh-seed runs that finished (a stopped run is NaN, or null once read back from JSON). */
+export function finishedRuns(t: TestScores): number {
+  return t.values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length;
+}
+
+/** " (k of n stopped)" when some fresh-seed runs stopped early, else "". */
+export function stoppedNote(t: TestScores): string {
+  const stopped = t.values.length - finishedRuns(t);
+  return stopped > 0 ? ` (${stopped} of ${t.values.length} stopped)` : '';
+}
+
+/** Per task: the score of each outcome. */
+export function scoresOf(outcomes: Readonly<Record<string, TaskOutcome>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(outcomes).map(([t, o]) => [t, o.score]));
+}
+
+export interface Counters {
+  evaluations: number;
+  cacheHits: number;
+  structureHits: number;
+  behaviourHits: number;
+  promoted: number;
+  candidates: number;
+  failures: number;
+  workerMs: number;
+}
+
+export function emptyCounters(): Counters {
+  return { evaluations: 0, cacheHits: 0, structureHits: 0, behaviourHits: 0, promoted: 0, candidates: 0, failures: 0, workerMs: 0 };
+}
+
+/**
+ * The hall of fame with what it is compared with: every seeded baseline's best
+ * full-fidelity result (by baseline name), the best of them, and the best rule
+ * that is not a seed (the hall of fame may hold only seeds).
+ */
+export interface Standings {
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly bestBaseline?: HallOfFameEntry;
+  readonly baselines: Readonly<Record<string, HallOfFameEntry>>;
+  readonly bestEvolved?: HallOfFameEntry;
+}
+
+/** What hof.json holds: written once, when the campaign completes. */
+export interface CampaignResults {
+  readonly schema: number;
+  /** Absent only in hand-made files. */
+  readonly campaign?: string;
+  readonly config?: CampaignConfig;
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly bestBaseline: HallOfFameEntry | null;
+  /** The seeded baselines scored at full fidelity, best first. */
+  readonly baselines: readonly HallOfFameEntry[];
+  readonly bestEvolved: HallOfFameEntry | null;
+  readonly counters?: Counters;
+}
+
+/** The results as far as they go: hof.json when the campaign is complete, else its newest checkpoint. */
+export interface ResultsView {
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly bestBaseline: HallOfFameEntry | null;
+  /** The seeded baselines at full fidelity, best first. */
+  readonly baselines: readonly HallOfFameEntry[];
+  readonly bestEvolved: HallOfFameEntry | null;
+  /** False while the campaign is still running (figures from its last checkpoint, no test re-scoring yet). */
+  readonly final: boolean;
+}
+
+export interface CampaignSummary {
+  readonly dir: string;
+  readonly generations: number;
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly bestBaseline?: HallOfFameEntry;
+  /** The seeded baselines scored at full fidelity, best first. */
+  readonly baselines: readonly HallOfFameEntry[];
+  /** The best rule evolution found (not a seed), re-scored like the hall of fame; absent if none reached full fidelity. */
+  readonly bestEvolved?: HallOfFameEntry;
+  readonly counters: Counters;
+  readonly wallMs: number;
+}

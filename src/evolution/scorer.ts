@@ -1,0 +1,272 @@
+/**
+ * Scoring candidates: the evaluation cache (structural and behavioural hits,
+ * and one training run for twins asked at the same time), the two fidelities
+ * with the hurdle between them, the reference scores that make several tasks
+ * comparable, and the counters all of this moves. Every candidate is trained
+ * with the campaign's evaluation seed (common random numbers make scores
+ * comparable and cacheable).
+ *
+ * Results are handed back, and enter the cache, in candidate order whatever
+ * order workers finish in: which of two behavioural twins a later hit reuses
+ * must not depend on timing, or a resumed campaign could differ.
+ */
+import type { Rule } from '../grammar/ast.js';
+import { ruleHash } from '../grammar/hash.js';
+import { parseRule } from '../grammar/parser.js';
+import { printRule } from '../grammar/printer.js';
+import { baselineRule, getBaseline } from '../baselines/registry.js';
+import type { EvalJob, EvalOutcome } from '../evaluator/job.js';
+import type { TrainResult } from '../evaluator/train.js';
+import { InputError } from '../errors.js';
+import { overrideKey } from '../tasks/budgets.js';
+import type { Fidelity } from '../tasks/task.js';
+import type { EvaluationCache } from './cache.js';
+import type { CampaignConfig } from './config.js';
+import { combineScores, quantile, selectionFitness, type Level } from './fitness.js';
+import type { Individual } from './individual.js';
+import { scoresOf, type Counters, type ScoredCandidate, type TaskOutcome } from './records.js';
+
+/** Runs one evaluation job; the worker pool or the in-process runner. */
+export interface Evaluator {
+  evaluate(job: EvalJob): Promise<EvalOutcome>;
+}
+
+/** Told as each training run starts and finishes, for progress displays. */
+export interface RunListener {
+  started(): void;
+  finished(): void;
+}
+
+export type Outcomes = Readonly<Record<string, TaskOutcome>>;
+export type References = Record<Fidelity, Record<string, number>>;
+
+/** What the hurdle between the fidelities carries from one generation to the next (saved in checkpoints). */
+export interface HurdleState {
+  readonly previousCheapScores: readonly number[];
+  /** The worst seeded baseline's cheap score: the hurdle never falls below it. */
+  readonly seedFloor?: number;
+}
+
+export interface ScoredGeneration {
+  readonly scored: readonly ScoredCandidate[];
+  readonly promoted: number;
+  readonly hurdle?: number;
+  readonly next: HurdleState;
+}
+
+/** A multi-task campaign's reference baseline that cannot serve (it is of the other variant). */
+export class ReferenceBaselineError extends InputError {}
+
+/** The evaluation seed every candidate is trained with. */
+export function evaluationSeed(config: CampaignConfig): number {
+  return config.seed;
+}
+
+interface Unstored {
+  readonly order: number;
+  readonly rule: Rule;
+  readonly context: string;
+  readonly outcome: TaskOutcome;
+  readonly text: string;
+}
+
+export class Scorer {
+  private readonly unstored: Unstored[] = [];
+  private readonly pending = new Map<string, Promise<TaskOutcome>>();
+  /** Campaigns on the tasks' own budgets keep the cache context they always had, so their caches stay valid. */
+  private readonly budgetsKey: string;
+
+  constructor(
+    private readonly config: CampaignConfig,
+    private readonly evaluator: Evaluator,
+    private readonly cache: EvaluationCache<TaskOutcome>,
+    readonly counters: Counters,
+    readonly references: References,
+    private readonly listener?: RunListener,
+  ) {
+    this.budgetsKey = overrideKey(config.budgets);
+  }
+
+  /**
+   * One generation: the first fidelity for every candidate, then (with
+   * multi-fidelity) the full one for the seeds and for those that pass the
+   * hurdle. Returns the candidates scored in their order.
+   */
+  async scoreGeneration(candidates: readonly Individual[], generation: number, hurdleState: HurdleState, log: (line: string) => void): Promise<ScoredGeneration> {
+    const { config } = this;
+    this.counters.candidates += candidates.length;
+    const rules = candidates.map((c) => parseRule(c.text, config.variant));
+    const firstLevel: Fidelity = config.multiFidelity ? 'cheap' : 'full';
+    await this.ensureReferences(firstLevel, log);
+    const first = await this.scoreAll(candidates.map((c, i) => ({ rule: rules[i] as Rule, text: c.text, order: i })), firstLevel);
+    const firstCombined = first.map((o) => this.combine(o, firstLevel));
+    if (!config.multiFidelity) {
+      const scored = candidates.map((c, i) => scoredCandidate(c, {}, first[i], firstCombined[i] as number));
+      return { scored, promoted: 0, next: hurdleState };
+    }
+    const { hurdle, seedFloor } = this.hurdle(candidates, first, firstCombined, generation, hurdleState);
+    // Seeded baselines always run at full fidelity: they are what the hall of fame is compared with.
+    const promotedIndex = firstCombined.flatMap((s, i) => {
+      const passed = s >= hurdle && allFinished(first[i] as Outcomes);
+      return (candidates[i] as Individual).origin.kind === 'seed' || passed ? [i] : [];
+    });
+    await this.ensureReferences('full', log);
+    const full = await this.scoreAll(promotedIndex.map((i) => ({ rule: rules[i] as Rule, text: (candidates[i] as Individual).text, order: i })), 'full');
+    const second: Array<Outcomes | undefined> = candidates.map(() => undefined);
+    promotedIndex.forEach((i, k) => (second[i] = full[k]));
+    this.counters.promoted += promotedIndex.length;
+    const scored = candidates.map((c, i) => {
+      const outcomes = second[i];
+      return scoredCandidate(c, first[i] as Outcomes, outcomes, outcomes ? this.combine(outcomes, 'full') : (firstCombined[i] as number));
+    });
+    return { scored, promoted: promotedIndex.length, hurdle, next: { previousCheapScores: firstCombined, ...(seedFloor !== undefined ? { seedFloor } : {}) } };
+  }
+
+  /**
+   * The hurdle is set by the previous generation's cheap scores (the first
+   * generation sets its own), but never below the worst seeded baseline: when
+   * most of a generation trains at chance level (common with random adaptive
+   * rules), its quantile would wave chance-level rules through to the costly
+   * full runs (an ALR campaign spent 69 % of its full-fidelity time on them).
+   */
+  private hurdle(
+    candidates: readonly Individual[],
+    first: readonly Outcomes[],
+    firstCombined: readonly number[],
+    generation: number,
+    state: HurdleState,
+  ): { hurdle: number; seedFloor: number | undefined } {
+    let seedFloor = state.seedFloor;
+    if (generation === 0 && seedFloor === undefined) {
+      const seeded = firstCombined.filter((_, i) => (candidates[i] as Individual).origin.kind === 'seed' && allFinished(first[i] ?? {}));
+      if (seeded.length > 0) seedFloor = Math.min(...seeded);
+    }
+    const basis = state.previousCheapScores.length > 0 ? state.previousCheapScores : firstCombined;
+    return { hurdle: Math.max(quantile(basis, this.config.hurdleQuantile), seedFloor ?? -Infinity), seedFloor };
+  }
+
+  /** Scores rules on every task at one fidelity, then stores the new results in candidate order. */
+  private async scoreAll(items: ReadonlyArray<{ rule: Rule; text: string; order: number }>, fidelity: Fidelity): Promise<Outcomes[]> {
+    const outcomes = await Promise.all(items.map((it) => this.scoreTasks(it.rule, it.text, fidelity, it.order)));
+    this.flush();
+    return outcomes;
+  }
+
+  private combine(outcomes: Outcomes, fidelity: Fidelity): number {
+    return combineScores(scoresOf(outcomes), this.references[fidelity]);
+  }
+
+  private async scoreTasks(rule: Rule, text: string, fidelity: Fidelity, order: number): Promise<Record<string, TaskOutcome>> {
+    const tasks = this.config.tasks;
+    const entries = await Promise.all(tasks.map(async (task, t) => [task, await this.evaluateCached(rule, text, task, fidelity, order * tasks.length + t)] as const));
+    return Object.fromEntries(entries);
+  }
+
+  private flush(): void {
+    this.unstored.sort((a, b) => a.order - b.order);
+    for (const u of this.unstored) this.cache.store(u.rule, u.context, u.outcome, u.text);
+    this.unstored.length = 0;
+    this.pending.clear();
+  }
+
+  // Not `async`-deferred anywhere before the look-up: every candidate's look-up and job start
+  // happen synchronously in candidate order, which is what keeps hit counts reproducible.
+  private async evaluateCached(rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> {
+    const { config, counters } = this;
+    if (!config.cache) return this.runOne(text, task, fidelity);
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${this.budgetsKey === '' ? '' : `|${this.budgetsKey}`}`;
+    const hit = this.cache.lookup(rule, context);
+    if (hit) {
+      counters.cacheHits++;
+      if (hit.hit === 'structure') counters.structureHits++;
+      else counters.behaviourHits++;
+      return hit.value;
+    }
+    const key = `${ruleHash(rule)}|${context}`;
+    const inFlight = this.pending.get(key);
+    if (inFlight) {
+      counters.cacheHits++;
+      counters.structureHits++;
+      return inFlight;
+    }
+    const p = this.runOne(text, task, fidelity).then((outcome) => {
+      this.unstored.push({ order, rule, context, outcome, text });
+      return outcome;
+    });
+    this.pending.set(key, p);
+    return p;
+  }
+
+  /** One training run, outside the cache (the final re-scoring uses it with fresh seeds). */
+  async runOne(text: string, task: string, fidelity: Fidelity, seed = evaluationSeed(this.config)): Promise<TaskOutcome> {
+    const { config, counters } = this;
+    counters.evaluations++;
+    this.listener?.started();
+    const job: EvalJob = {
+      ruleText: text,
+      variant: config.variant,
+      optimizer: config.optimizer,
+      task,
+      fidelity,
+      seed,
+      splitSeed: config.splitSeed,
+      // The trainer stops itself a little before the pool would kill the worker, so a slow run ends
+      // with its curves and a floor score rather than as a killed thread.
+      timeLimitMs: config.timeLimit * 900,
+      ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}),
+      ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
+      ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
+    };
+    const outcome = await this.evaluator.evaluate(job);
+    this.listener?.finished();
+    if (!outcome.ok) {
+      counters.failures++;
+      return { score: 0, ok: false, failure: `${outcome.reason}: ${outcome.detail}`, wallMs: 0 };
+    }
+    counters.workerMs += outcome.result.wallMs;
+    return toTaskOutcome(outcome.result);
+  }
+
+  /** Scores the reference baseline once per fidelity when several tasks are combined. */
+  private async ensureReferences(fidelity: Fidelity, log: (line: string) => void): Promise<void> {
+    const { config, references } = this;
+    if (config.tasks.length < 2 || Object.keys(references[fidelity]).length === config.tasks.length) return;
+    const { rule, text } = baselineRule(getBaseline(config.reference));
+    if (rule.variant !== config.variant) throw new ReferenceBaselineError(`the reference baseline ${config.reference} is not a ${config.variant} rule`);
+    const [scores] = await this.scoreAll([{ rule, text: printRule(rule), order: 0 }], fidelity);
+    for (const [task, o] of Object.entries(scores as Outcomes)) references[fidelity][task] = o.score;
+    log(`reference ${config.reference} (${text}) at ${fidelity} fidelity: ${Object.entries(references[fidelity]).map(([t, s]) => `${t} ${s.toFixed(4)}`).join(', ')}`);
+  }
+}
+
+function allFinished(outcomes: Outcomes): boolean {
+  return Object.values(outcomes).every((o) => o.ok);
+}
+
+function scoredCandidate(c: Individual, cheap: Outcomes, full: Outcomes | undefined, combined: number): ScoredCandidate {
+  const level: Level = full ? 'full' : 'cheap';
+  return { id: c.id, text: c.text, origin: c.origin, level, cheap, ...(full ? { full } : {}), combined, fitness: selectionFitness(level, combined) };
+}
+
+function toTaskOutcome(r: TrainResult): TaskOutcome {
+  const last = <T>(xs: readonly T[]): T | null => (xs.length > 0 ? (xs[xs.length - 1] as T) : null);
+  return {
+    score: r.score,
+    ok: r.stopped === undefined,
+    ...(r.stopped ? { failure: `${r.stopped.reason}: ${r.stopped.detail}` } : {}),
+    fitness: r.fitness,
+    test: r.test,
+    summary: {
+      epochs: r.epochs,
+      steps: r.steps,
+      finalLoss: last(r.curves.loss),
+      finalAcc: last(r.curves.acc),
+      lrMin: r.curves.lr.length > 0 ? Math.min(...r.curves.lr) : null,
+      lrMax: r.curves.lr.length > 0 ? Math.max(...r.curves.lr) : null,
+    },
+    wallMs: r.wallMs,
+    backend: r.backend,
+    ...(r.adapter ? { adapter: r.adapter } : {}),
+    curves: r.curves,
+  };
+}
