@@ -5,110 +5,72 @@
  * (so `model.save({ includeOptimizer: true })` keeps the state), registered
  * with `tf.serialization.registerClass`.
  *
- * The element-wise helpers restate `compile-tensor.ts` (the engine's tensor
- * semantics) so the exported optimizer takes the same steps the campaign
- * measured. The template convention is js.ts's: «…» is TypeScript-only.
+ * The element-wise helpers (`runtime/tensor.ts`) restate `compile-tensor.ts`
+ * (the engine's tensor semantics) so the exported optimizer takes the same
+ * steps the campaign measured. «…» spans are TypeScript-only (`template.ts`).
  */
-import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
+import type { AlrRule, Expr } from '../grammar/ast.js';
+import { callText as call, emitExpr, type OperatorTable } from '../grammar/emit.js';
 import { ruleHash } from '../grammar/hash.js';
 import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
-import { applyTemplate, jsNumber } from './js.js';
+import { jsNumber } from './js.js';
+import { requireAlr, type ExportTarget } from './target.js';
+import { applyTemplate, runtimeText } from './template.js';
 
-const UNARY_TF: Record<UnaryOp, string> = {
-  neg: 'tf.neg',
-  abs: 'tf.abs',
-  sqrt: 'psqrt',
-  square: 'tf.square',
-  exp: 'tf.exp',
-  log: 'plog',
-  log10: 'plog10',
-  floor: 'tf.floor',
-  sign: 'psign',
-  sin: 'tf.sin',
-  cos: 'tf.cos',
-  tanh: 'tf.tanh',
-  sigmoid: 'tf.sigmoid',
-};
-const BINARY_TF: Record<BinaryOp, string> = { add: 'tf.add', sub: 'tf.sub', mul: 'tf.mul', div: 'pdiv', pow: 'ppow', min: 'pmin', max: 'pmax' };
-const COMPARE_TF: Record<CompareOp, string> = { lt: 'tf.less', le: 'tf.lessEqual', gt: 'tf.greater', ge: 'tf.greaterEqual', eq: 'tf.equal', ne: 'tf.notEqual' };
 const TENSOR_INPUTS = new Set(['grad', 'alpha', 'beta', 'sigma']);
+
+const noRandom = (kind: string) => (): never => {
+  throw new Error(`adaptive rules cannot contain random terms (${kind})`);
+};
+
+/** tfjs calls over `x` (the step's inputs) and the runtime of `runtime/tensor.ts`. */
+const TF_TABLE: OperatorTable<string> = {
+  constant: (v) => `c(${jsNumber(v)})`,
+  signal: (name) => {
+    if (TENSOR_INPUTS.has(name)) return `x.${name}`;
+    if (name === 'lr' || name === 'step') return `c(x.${name})`;
+    throw new Error(`signal "${name}" is not an input of adaptive rules`);
+  },
+  unary: {
+    neg: call('tf.neg'),
+    abs: call('tf.abs'),
+    sqrt: call('psqrt'),
+    square: call('tf.square'),
+    exp: call('tf.exp'),
+    log: call('plog'),
+    log10: call('plog10'),
+    floor: call('tf.floor'),
+    sign: call('psign'),
+    sin: call('tf.sin'),
+    cos: call('tf.cos'),
+    tanh: call('tf.tanh'),
+    sigmoid: call('tf.sigmoid'),
+  },
+  binary: { add: call('tf.add'), sub: call('tf.sub'), mul: call('tf.mul'), div: call('pdiv'), pow: call('ppow'), min: call('pmin'), max: call('pmax') },
+  compare: {
+    lt: call('tf.less'),
+    le: call('tf.lessEqual'),
+    gt: call('tf.greater'),
+    ge: call('tf.greaterEqual'),
+    eq: call('tf.equal'),
+    ne: call('tf.notEqual'),
+  },
+  cond: call('tf.where'),
+  choice: noRandom('choice'),
+  noise: noRandom('noise'),
+  rand: noRandom('rand'),
+};
 
 /** An adaptive-rule expression as tfjs calls over `x` (the step's inputs). */
 export function printTfExpr(e: Expr): string {
-  switch (e.kind) {
-    case 'const':
-      return `c(${jsNumber(e.value)})`;
-    case 'signal':
-      if (TENSOR_INPUTS.has(e.name)) return `x.${e.name}`;
-      if (e.name === 'lr' || e.name === 'step') return `c(x.${e.name})`;
-      throw new Error(`signal "${e.name}" is not an input of adaptive rules`);
-    case 'unary':
-      return `${UNARY_TF[e.op]}(${printTfExpr(e.arg)})`;
-    case 'binary':
-      return `${BINARY_TF[e.op]}(${printTfExpr(e.left)}, ${printTfExpr(e.right)})`;
-    case 'cond':
-      return `tf.where(${COMPARE_TF[e.op]}(${printTfExpr(e.left)}, ${printTfExpr(e.right)}), ${printTfExpr(e.then)}, ${printTfExpr(e.otherwise)})`;
-    case 'rand':
-    case 'noise':
-    case 'choice':
-      throw new Error(`adaptive rules cannot contain random terms (${e.kind})`);
-  }
+  return emitExpr(e, TF_TABLE);
 }
-
 
 /** A class name for tfjs serialization, unique per rule structure. */
 export function optimizerClassName(rule: AlrRule): string {
   return `autolr.Evolved_${ruleHash(rule)}`;
 }
-
-const RUNTIME = `
-import * as tf from '@tensorflow/tfjs';
-
-// ---- runtime: the rule language's tensor semantics (autolr src/grammar/compile-tensor.ts) ----
-
-const c = (v«: number»)«: tf.Tensor» => tf.scalar(v, 'float32');
-
-/** a / b, except a / 0 = a (element-wise). */
-function pdiv(a«: tf.Tensor», b«: tf.Tensor»)«: tf.Tensor» {
-  return tf.where(tf.equal(b, c(0)), a, tf.div(a, b));
-}
-
-/** Protected power: 0 to a negative power is 1; a negative base with a non-integer exponent uses |a|. */
-function ppow(a«: tf.Tensor», b«: tf.Tensor»)«: tf.Tensor» {
-  const isInteger = tf.equal(tf.floor(b), b);
-  const base = tf.where(tf.logicalAnd(tf.less(a, c(0)), tf.logicalNot(isInteger)), tf.neg(a), a);
-  return tf.where(tf.logicalAnd(tf.equal(a, c(0)), tf.less(b, c(0))), c(1), tf.pow(base, b));
-}
-
-function psqrt(x«: tf.Tensor»)«: tf.Tensor» {
-  return tf.sqrt(tf.abs(x));
-}
-
-/** ln|x|, 0 at x = 0. */
-function plog(x«: tf.Tensor»)«: tf.Tensor» {
-  return tf.where(tf.equal(x, c(0)), c(0), tf.log(tf.abs(x)));
-}
-
-function plog10(x«: tf.Tensor»)«: tf.Tensor» {
-  return tf.div(plog(x), c(Math.LN10));
-}
-
-/** Math.sign: NaN and -0 keep their own value. */
-function psign(x«: tf.Tensor»)«: tf.Tensor» {
-  const s = tf.sign(x);
-  return tf.where(tf.equal(s, c(0)), x, s);
-}
-
-/** min/max that return NaN when either operand is NaN, on every backend. */
-function pmin(a«: tf.Tensor», b«: tf.Tensor»)«: tf.Tensor» {
-  return tf.where(tf.equal(a, a), tf.where(tf.equal(b, b), tf.minimum(a, b), b), a);
-}
-
-function pmax(a«: tf.Tensor», b«: tf.Tensor»)«: tf.Tensor» {
-  return tf.where(tf.equal(a, a), tf.where(tf.equal(b, b), tf.maximum(a, b), b), a);
-}
-`;
 
 export function generateAlrJs(rule: AlrRule, info: ExportInfo, format: 'ts' | 'js', lr0: number): string {
   const typed = format === 'ts';
@@ -233,7 +195,10 @@ tf.serialization.registerClass(EvolvedOptimizer);
     formatHeader(rule, info, format === 'ts' ? 'TypeScript, TensorFlow.js optimizer' : 'JavaScript, TensorFlow.js optimizer', 'js'),
     `//\n// Default learning rate ${lr0} (the rate autolr trained with). The module imports '@tensorflow/tfjs';\n// with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).`,
     '/* eslint-disable */',
-    applyTemplate(RUNTIME, typed),
+    applyTemplate(runtimeText('tensor.ts'), typed),
     applyTemplate(body, typed),
   ].join('\n');
 }
+
+export const ALR_TS: ExportTarget = { format: 'ts', variant: 'alr', generate: (rule, info, { lr0 }) => generateAlrJs(requireAlr(rule), info, 'ts', lr0) };
+export const ALR_JS: ExportTarget = { format: 'js', variant: 'alr', generate: (rule, info, { lr0 }) => generateAlrJs(requireAlr(rule), info, 'js', lr0) };

@@ -4,153 +4,60 @@
  * tables — NumPy (float32) and PyTorch — a `NumpyOptimizer` for plain arrays,
  * and a `torch.optim.Optimizer` subclass, defined only when torch imports.
  *
- * The operations restate `compile-tensor.ts` (protected division, power, log,
+ * The operations (`runtime/tensor.py`) restate `compile-tensor.ts` (protected division, power, log,
  * sign; NaN-propagating min/max; conditionals as `where`), so both tables take
  * the steps the campaign measured, up to float32 rounding of transcendentals.
  */
-import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from '../grammar/ast.js';
+import type { AlrRule, Expr } from '../grammar/ast.js';
+import { callText as call, emitExpr, infixText as infix, type OperatorTable } from '../grammar/emit.js';
 import { pythonFloat } from '../grammar/printer-python.js';
 import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
+import { requireAlr, type ExportTarget } from './target.js';
+import { runtimeText } from './template.js';
 
-const UNARY_PY: Record<UnaryOp, string> = {
-  neg: 'o.neg',
-  abs: 'o.abs',
-  sqrt: 'o.psqrt',
-  square: 'o.square',
-  exp: 'o.exp',
-  log: 'o.plog',
-  log10: 'o.plog10',
-  floor: 'o.floor',
-  sign: 'o.psign',
-  sin: 'o.sin',
-  cos: 'o.cos',
-  tanh: 'o.tanh',
-  sigmoid: 'o.sigmoid',
-};
-const BINARY_PY: Record<BinaryOp, string> = { add: 'o.add', sub: 'o.sub', mul: 'o.mul', div: 'o.pdiv', pow: 'o.ppow', min: 'o.pmin', max: 'o.pmax' };
-const COMPARE_PY: Record<CompareOp, string> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' };
 const TENSOR_INPUTS = new Set(['grad', 'alpha', 'beta', 'sigma']);
+
+const noRandom = (kind: string) => (): never => {
+  throw new Error(`adaptive rules cannot contain random terms (${kind})`);
+};
+
+/** Calls on the operation table `o` (`runtime/tensor.py`), over the inputs dict `x`. */
+const OPS_TABLE: OperatorTable<string> = {
+  constant: (v) => `o.c(${pythonFloat(v)})`,
+  signal: (name) => {
+    if (TENSOR_INPUTS.has(name)) return `x["${name}"]`;
+    if (name === 'lr' || name === 'step') return `o.c(x["${name}"])`;
+    throw new Error(`signal "${name}" is not an input of adaptive rules`);
+  },
+  unary: {
+    neg: call('o.neg'),
+    abs: call('o.abs'),
+    sqrt: call('o.psqrt'),
+    square: call('o.square'),
+    exp: call('o.exp'),
+    log: call('o.plog'),
+    log10: call('o.plog10'),
+    floor: call('o.floor'),
+    sign: call('o.psign'),
+    sin: call('o.sin'),
+    cos: call('o.cos'),
+    tanh: call('o.tanh'),
+    sigmoid: call('o.sigmoid'),
+  },
+  binary: { add: call('o.add'), sub: call('o.sub'), mul: call('o.mul'), div: call('o.pdiv'), pow: call('o.ppow'), min: call('o.pmin'), max: call('o.pmax') },
+  // Comparisons are the array libraries' own element-wise operators.
+  compare: { lt: infix('<'), le: infix('<='), gt: infix('>'), ge: infix('>='), eq: infix('=='), ne: infix('!=') },
+  cond: call('o.where'),
+  choice: noRandom('choice'),
+  noise: noRandom('noise'),
+  rand: noRandom('rand'),
+};
 
 /** An adaptive-rule expression as calls on the operation table `o`, over the inputs dict `x`. */
 export function printPythonTensorExpr(e: Expr): string {
-  const p = printPythonTensorExpr;
-  switch (e.kind) {
-    case 'const':
-      return `o.c(${pythonFloat(e.value)})`;
-    case 'signal':
-      if (TENSOR_INPUTS.has(e.name)) return `x["${e.name}"]`;
-      if (e.name === 'lr' || e.name === 'step') return `o.c(x["${e.name}"])`;
-      throw new Error(`signal "${e.name}" is not an input of adaptive rules`);
-    case 'unary':
-      return `${UNARY_PY[e.op]}(${p(e.arg)})`;
-    case 'binary':
-      return `${BINARY_PY[e.op]}(${p(e.left)}, ${p(e.right)})`;
-    case 'cond':
-      return `o.where((${p(e.left)} ${COMPARE_PY[e.op]} ${p(e.right)}), ${p(e.then)}, ${p(e.otherwise)})`;
-    case 'rand':
-    case 'noise':
-    case 'choice':
-      throw new Error(`adaptive rules cannot contain random terms (${e.kind})`);
-  }
+  return emitExpr(e, OPS_TABLE);
 }
-
-const OPS = `
-
-_NAN = float("nan")
-_INF = float("inf")
-_LN10 = math.log(10.0)
-
-
-class _Ops:
-    """Element-wise operations with the rule language's protections; subclasses bind a library."""
-
-    def pdiv(self, a, b):
-        return self.where(b == 0, a, a / self._nonzero(b))
-
-    def ppow(self, a, b):
-        is_integer = self.floor(b) == b
-        base = self.where((a < 0) & ~is_integer, -a, a)
-        return self.where((a == 0) & (b < 0), self.c(1.0), self._pow(base, b))
-
-    def psqrt(self, x):
-        return self._sqrt(self.abs(x))
-
-    def plog(self, x):
-        return self.where(x == 0, self.c(0.0), self._log(self.abs(self.where(x == 0, self.c(1.0), x))))
-
-    def plog10(self, x):
-        return self.plog(x) / self.c(_LN10)
-
-    def psign(self, x):
-        s = self._sign(x)
-        return self.where(s == 0, x, s)
-
-    def pmin(self, a, b):
-        return self.where(a == a, self.where(b == b, self._minimum(a, b), b), a)
-
-    def pmax(self, a, b):
-        return self.where(a == a, self.where(b == b, self._maximum(a, b), b), a)
-
-    def add(self, a, b):
-        return a + b
-
-    def sub(self, a, b):
-        return a - b
-
-    def mul(self, a, b):
-        return a * b
-
-    def neg(self, x):
-        return -x
-
-    def square(self, x):
-        return x * x
-
-    def sigmoid(self, x):
-        return self.c(1.0) / (self.c(1.0) + self.exp(-x))
-
-
-class NumpyOps(_Ops):
-    """The operations on NumPy arrays, in float32 like the TensorFlow.js optimizer autolr trained with."""
-
-    def __init__(self, np, dtype=None):
-        self.np = np
-        self.dtype = dtype or np.float32
-        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
-            setattr(self, name, getattr(np, name))
-        self._pow, self._sqrt, self._log, self._sign = np.power, np.sqrt, np.log, np.sign
-        self._minimum, self._maximum = np.minimum, np.maximum
-
-    def c(self, v):
-        return self.np.asarray(v, dtype=self.dtype)
-
-    def _nonzero(self, b):
-        return self.np.where(b == 0, self.c(1.0), b)
-
-    def like(self, t, grad):
-        return self.np.broadcast_to(self.np.asarray(t, dtype=self.dtype), grad.shape).copy()
-
-
-class TorchOps(_Ops):
-    """The operations on torch tensors of one dtype and device."""
-
-    def __init__(self, torch, dtype, device):
-        self.torch, self.dtype, self.device = torch, dtype, device
-        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
-            setattr(self, name, getattr(torch, name))
-        self._pow, self._sqrt, self._log, self._sign = torch.pow, torch.sqrt, torch.log, torch.sign
-        self._minimum, self._maximum = torch.minimum, torch.maximum
-
-    def c(self, v):
-        return self.torch.tensor(float(v), dtype=self.dtype, device=self.device)
-
-    def _nonzero(self, b):
-        return self.torch.where(b == 0, self.c(1.0), b)
-
-    def like(self, t, grad):
-        return self.torch.broadcast_to(t, grad.shape).clone()
-`;
 
 export function generateAlrPython(rule: AlrRule, info: ExportInfo, lr0: number): string {
   const states = liveStates(rule);
@@ -244,9 +151,10 @@ except ImportError:
     formatHeader(rule, info, 'Python: PyTorch optimizer and NumPy', 'py'),
     `#\n# Default learning rate ${lr0} (the rate autolr trained with).`,
     '',
-    'import math',
-    OPS.trimEnd(),
+    runtimeText('tensor.py').trimEnd(),
     body.trimEnd(),
     '',
   ].join('\n');
 }
+
+export const ALR_PY: ExportTarget = { format: 'py', variant: 'alr', generate: (rule, info, { lr0 }) => generateAlrPython(requireAlr(rule), info, lr0) };

@@ -5,70 +5,16 @@
  * `schedule(epoch, lr)` when the rule reads only epoch/epochs/lr/lr0, a
  * `RuleSchedule` class with `step(...)` otherwise (in the manner of
  * ReduceLROnPlateau.step(metrics)), and a PyTorch `LRScheduler` subclass,
- * defined only when torch imports.
+ * defined only when torch imports. The helpers (`runtime/scalar.py`) and the
+ * tracker (`runtime/signal_tracker.py`) are inlined from runtime files.
  */
 import type { Rule } from '../grammar/ast.js';
-import { PYTHON_PRELUDE, printPythonExpr } from '../grammar/printer-python.js';
+import { printPythonExpr } from '../grammar/printer-python.js';
 import { formatHeader, signalsRead, type ExportInfo } from './header.js';
-import { requireDlr } from './js.js';
+import { requireDlr, type ExportTarget } from './target.js';
+import { runtimeText } from './template.js';
 
 const KERAS_SIGNALS = new Set(['epoch', 'epochs', 'lr', 'lr0']);
-
-const TRACKER = `
-
-class SignalTracker:
-    """Keeps the signals autolr defines (see the header) from batch losses and epoch accuracies."""
-
-    def __init__(self, lr0, epochs=0, steps_per_epoch=None):
-        self.lr0 = float(lr0)
-        self.lr = float(lr0)
-        self.epochs = float(epochs)
-        self.fixed_steps_per_epoch = steps_per_epoch
-        self.steps_per_epoch = float(steps_per_epoch or 1)
-        self.epoch = 0.0
-        self.step = 0.0
-        self.loss = self.loss_prev = self.loss_first = self.loss_last = self.loss_best = 0.0
-        self.acc = self.acc_prev = 0.0
-        self.batch_loss = 0.0
-        self._batch_losses = []
-        self._epochs_done = 0
-
-    def observe_batch(self, loss):
-        """Call after every optimizer step with that minibatch's loss."""
-        loss = float(loss)
-        self._batch_losses.append(loss)
-        self.batch_loss = loss
-        self.step += 1.0
-
-    def observe_epoch(self, acc=None, loss=None):
-        """Call at the end of every epoch (loss: the epoch mean, if batches were not observed)."""
-        losses = self._batch_losses or ([float(loss)] if loss is not None else [])
-        if losses:
-            mean = sum(losses) / len(losses)
-            first = self._epochs_done == 0
-            self.loss_prev = mean if first else self.loss
-            self.loss = mean
-            self.loss_first = losses[0]
-            self.loss_last = losses[-1]
-            self.loss_best = mean if first else min(self.loss_best, mean)
-            if self.fixed_steps_per_epoch is None and self._batch_losses:
-                self.steps_per_epoch = float(len(self._batch_losses))
-        if acc is not None:
-            self.acc_prev = float(acc) if self._epochs_done == 0 else self.acc
-            self.acc = float(acc)
-        self._epochs_done += 1
-        self.epoch = float(self._epochs_done)
-        self._batch_losses = []
-
-    def signals(self):
-        return {
-            "epoch": self.epoch, "epochs": self.epochs, "step": self.step,
-            "steps_per_epoch": self.steps_per_epoch, "lr": self.lr, "lr0": self.lr0,
-            "loss": self.loss, "loss_prev": self.loss_prev, "loss_first": self.loss_first,
-            "loss_last": self.loss_last, "loss_best": self.loss_best, "acc": self.acc,
-            "acc_prev": self.acc_prev, "batch_loss": self.batch_loss,
-        }
-`;
 
 function rateFunctions(rule: ReturnType<typeof requireDlr>): string {
   const sig = (n: string): string => `s["${n}"]`;
@@ -198,13 +144,13 @@ export function generatePython(rule: Rule, info: ExportInfo): string {
   const parts = [
     formatHeader(dlr, info, 'Python: Keras and PyTorch', 'py'),
     '',
-    PYTHON_PRELUDE.trimEnd(),
+    runtimeText('scalar.py').trimEnd(),
     '',
     `GRANULARITY = ${JSON.stringify(dlr.granularity)}`,
     `RULE_TEXT = ${JSON.stringify(info.text)}`,
     `SIGNALS_READ = ${JSON.stringify(reads)}`,
     rateFunctions(dlr).trimEnd(),
-    TRACKER.trimEnd(),
+    `\n\n${runtimeText('signal_tracker.py').trimEnd()}`,
     keras ? kerasSchedule().trimEnd() : '',
     ruleScheduleClass(dlr.granularity).trimEnd(),
     torchScheduler(dlr.granularity).trimEnd(),
@@ -212,3 +158,5 @@ export function generatePython(rule: Rule, info: ExportInfo): string {
   ];
   return parts.filter((p, i) => p !== '' || i === 1 || i === parts.length - 1).join('\n');
 }
+
+export const DLR_PY: ExportTarget = { format: 'py', variant: 'dlr', generate: (rule, info) => generatePython(rule, info) };

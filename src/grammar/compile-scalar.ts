@@ -5,13 +5,12 @@
  * no rule text ever reaches `new Function`.
  */
 import type { Expr } from './ast.js';
+import { callText as call, emitExpr, infixText as infix, safeName, type OperatorTable } from './emit.js';
 import { NO_RANDOMNESS, type Signals } from './interpreter.js';
 import * as sem from './semantics.js';
 import type { RandomSource } from './semantics.js';
 
 export type ScalarFn = (signals: Signals, rng?: RandomSource) => number;
-
-const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The helpers generated code may call, passed in as one argument. */
 const RUNTIME = {
@@ -34,77 +33,64 @@ function literal(v: number): string {
   return Object.is(v, -0) ? '(-0)' : `(${String(v)})`;
 }
 
-class CodeGen {
-  private temps = 0;
-  readonly signals = new Set<string>();
-
-  gen(e: Expr): string {
-    switch (e.kind) {
-      case 'const':
-        return literal(e.value);
-      case 'signal':
-        if (!SAFE_NAME.test(e.name)) throw new Error(`invalid signal name ${JSON.stringify(e.name)}`);
-        this.signals.add(e.name);
-        return `v_${e.name}`;
-      case 'rand':
-        return 'rng.uniform()';
-      case 'noise':
-        return `(${this.gen(e.sigma)} * rt.drawNormal(rng))`;
-      case 'choice': {
-        const k = `k${this.temps++}`;
-        const branches = e.options
-          .map((o, i) => (i === e.options.length - 1 ? this.gen(o) : `${k} === ${i} ? ${this.gen(o)} : `))
-          .join('');
-        return `((${k}) => ${branches})(rt.drawIndex(rng, ${e.options.length}))`;
-      }
-      case 'unary': {
-        const a = this.gen(e.arg);
-        switch (e.op) {
-          case 'neg':
-            return `(-${a})`;
-          case 'square': {
-            const t = `t${this.temps++}`;
-            return `((${t}) => ${t} * ${t})(${a})`;
-          }
-          case 'sqrt':
-            return `rt.psqrt(${a})`;
-          case 'log':
-            return `rt.plog(${a})`;
-          case 'log10':
-            return `rt.plog10(${a})`;
-          case 'sigmoid':
-            return `rt.sigmoid(${a})`;
-          default:
-            return `Math.${e.op}(${a})`;
-        }
-      }
-      case 'binary': {
-        const a = this.gen(e.left);
-        const b = this.gen(e.right);
-        switch (e.op) {
-          case 'add':
-            return `(${a} + ${b})`;
-          case 'sub':
-            return `(${a} - ${b})`;
-          case 'mul':
-            return `(${a} * ${b})`;
-          case 'div':
-            return `rt.pdiv(${a}, ${b})`;
-          case 'pow':
-            return `rt.ppow(${a}, ${b})`;
-          case 'min':
-            return `Math.min(${a}, ${b})`;
-          case 'max':
-            return `Math.max(${a}, ${b})`;
-        }
-        throw new Error('unreachable');
-      }
-      case 'cond': {
-        const ops = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '===', ne: '!==' } as const;
-        return `((${this.gen(e.left)}) ${ops[e.op]} (${this.gen(e.right)}) ? ${this.gen(e.then)} : ${this.gen(e.otherwise)})`;
-      }
-    }
-  }
+/**
+ * The scalar compiler's operator table: JavaScript over `rt` (semantics.ts's
+ * functions), signals read once into locals, draws from `rng`. It keeps
+ * state (temporaries, the signals read), so each compilation makes its own.
+ */
+function scalarTable(): OperatorTable<string> & { readonly signals: Set<string> } {
+  let temps = 0;
+  const signals = new Set<string>();
+  const test =
+    (op: string) =>
+    (a: string, b: string): string =>
+      `(${a}) ${op} (${b})`;
+  return {
+    signals,
+    constant: literal,
+    signal: (name) => {
+      signals.add(safeName(name));
+      return `v_${name}`;
+    },
+    unary: {
+      neg: (a) => `(-${a})`,
+      abs: call('Math.abs'),
+      sqrt: call('rt.psqrt'),
+      // An arrow over a temporary, so the operand is evaluated (and draws) once.
+      square: (a) => {
+        const t = `t${temps++}`;
+        return `((${t}) => ${t} * ${t})(${a})`;
+      },
+      exp: call('Math.exp'),
+      log: call('rt.plog'),
+      log10: call('rt.plog10'),
+      floor: call('Math.floor'),
+      sign: call('Math.sign'),
+      sin: call('Math.sin'),
+      cos: call('Math.cos'),
+      tanh: call('Math.tanh'),
+      sigmoid: call('rt.sigmoid'),
+    },
+    binary: {
+      add: infix('+'),
+      sub: infix('-'),
+      mul: infix('*'),
+      div: call('rt.pdiv'),
+      pow: call('rt.ppow'),
+      min: call('Math.min'),
+      max: call('Math.max'),
+    },
+    compare: { lt: test('<'), le: test('<='), gt: test('>'), ge: test('>='), eq: test('==='), ne: test('!==') },
+    cond: (t, a, b) => `(${t} ? ${a} : ${b})`,
+    rand: () => 'rng.uniform()',
+    noise: (sigma) => `(${sigma} * rt.drawNormal(rng))`,
+    // The index is drawn first, then only the chosen option is evaluated.
+    choice: (options) => {
+      const k = `k${temps++}`;
+      const branches = options.map((o, i) => (i === options.length - 1 ? o : `${k} === ${i} ? ${o} : `)).join('');
+      return `((${k}) => ${branches})(rt.drawIndex(rng, ${options.length}))`;
+    },
+  };
 }
 
 /**
@@ -112,9 +98,9 @@ class CodeGen {
  * interpreter's values and random-draw order.
  */
 export function compileScalar(e: Expr): ScalarFn {
-  const cg = new CodeGen();
-  const body = cg.gen(e);
-  const reads = [...cg.signals]
+  const table = scalarTable();
+  const body = emitExpr(e, table);
+  const reads = [...table.signals]
     .map((n) => `const v_${n} = s.${n}; if (v_${n} === undefined) rt.missing(${JSON.stringify(n)});`)
     .join('\n');
   // Source generated from a checked AST only: see the module comment.

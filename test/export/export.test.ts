@@ -15,7 +15,7 @@ import { scheduleFromRule } from '../../src/schedule/schedule.js';
 import { generateJs, printJsExpr } from '../../src/export/js.js';
 import { generatePython } from '../../src/export/python.js';
 import { registerExport } from '../../src/cli/commands/export.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'autolr-export-'));
 let fileCounter = 0;
@@ -228,10 +228,10 @@ async function cli(...args: string[]): Promise<{ ok: boolean; out: string; error
   }
 }
 
-/** Exit code main.ts gives: UsageError and commander errors are 2. */
+/** Exit code main.ts gives: input errors (UsageError among them) and commander errors are 2. */
 function exitCode(r: { ok: boolean; error?: Error }): number {
   if (r.ok) return 0;
-  if (r.error instanceof UsageError) return 2;
+  if (r.error instanceof InputError) return 2;
   if (r.error && r.error.name === 'CommanderError') return 2;
   return 1;
 }

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bin, cond, depth, num, sig, un, UNARY_OPS, type Expr } from '../../src/grammar/ast.js';
 import { interpret } from '../../src/grammar/interpreter.js';
-import { PYTHON_PRELUDE, printPythonExpr, pythonFloat } from '../../src/grammar/printer-python.js';
+import { printPythonExpr, pythonFloat } from '../../src/grammar/printer-python.js';
+import { runtimeText } from '../../src/export/template.js';
 import type { RandomSource } from '../../src/grammar/semantics.js';
 import { partScope } from '../../src/grammar/signals.js';
 import { PROPERTY_SEED, exprArb, signalValuesArb } from '../helpers/arbitraries.js';
@@ -93,7 +94,7 @@ interface Case {
 
 function script(cases: readonly Case[]): string {
   const lines = [
-    PYTHON_PRELUDE,
+    runtimeText('scalar.py'),
     'class _Replay:',
     '    def __init__(self, values):',
     '        self.values = list(values)',
@@ -238,7 +239,7 @@ describe('printPythonExpr', () => {
                 : un('neg', deep);
     }
     const body = printPythonExpr(deep);
-    const source = `${PYTHON_PRELUDE}\n\ndef rule(lr, rng):\n    return ${body}\n`;
+    const source = `${runtimeText('scalar.py')}\n\ndef rule(lr, rng):\n    return ${body}\n`;
     const r = runPython(source, ['-m', 'py_compile']);
     assert.equal(r.status, 0, r.stderr);
   });

@@ -9,17 +9,11 @@ import { parseRule, RuleSyntaxError } from '../../grammar/parser.js';
 import type { HallOfFameEntry } from '../../evolution/records.js';
 import { readResultsFile } from '../../evolution/store.js';
 import type { ExportInfo } from '../../export/header.js';
-import { ExportError, generateJs } from '../../export/js.js';
-import { generatePython } from '../../export/python.js';
-import { generateAlrJs } from '../../export/alr-js.js';
-import { generateAlrPython } from '../../export/alr-python.js';
+import { EXPORT_FORMATS, exportRule, type ExportFormat } from '../../export/targets.js';
 import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { resolveRuleOfAnyVariant } from '../rule-argument.js';
-
-export const EXPORT_FORMATS = ['ts', 'js', 'py'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 interface ExportOptions {
   rule?: string;
@@ -30,20 +24,6 @@ interface ExportOptions {
   id?: string;
   format: ExportFormat;
   output?: string;
-}
-
-/**
- * Generates the code for a rule in one format: schedule rules as functions and
- * callbacks, adaptive rules as optimizer classes (`lr0`: their default rate).
- */
-export function exportRule(rule: Rule, info: ExportInfo, format: ExportFormat, lr0 = DEFAULT_LR0.alr): string {
-  try {
-    if (rule.variant === 'alr') return format === 'py' ? generateAlrPython(rule, info, lr0) : generateAlrJs(rule, info, format, lr0);
-    return format === 'py' ? generatePython(rule, info) : generateJs(rule, info, format);
-  } catch (err) {
-    if (err instanceof ExportError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 /** Picks the entry of a campaign's hall of fame by rank (1-based, default 1) or id. */
