@@ -10,7 +10,8 @@
  * sound because adaptive rules have no random terms, which are refused here.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AlrRule, BinaryOp, CompareOp, Expr, UnaryOp } from './ast.js';
+import { children, type AlrRule, type BinaryOp, type CompareOp, type Expr, type UnaryOp } from './ast.js';
+import { emitExpr, mapOps, type OperatorTable } from './emit.js';
 import { printExpr } from './printer.js';
 
 /** What an adaptive rule reads: weight-shaped tensors, plus two scalars. */
@@ -142,48 +143,55 @@ function isScalarSignal(name: string): name is ScalarSignal {
   return (SCALAR_SIGNALS as readonly string[]).includes(name);
 }
 
-function compileNode(e: Expr): Node {
-  switch (e.kind) {
-    case 'const': {
-      const v = e.value;
-      // Made per call, not at compile time, so a compiled rule owns no tensors.
-      return () => f32(v);
-    }
-    case 'signal': {
-      const name = e.name;
-      if (isTensorSignal(name)) return (env) => env.tensor(name);
-      if (isScalarSignal(name)) return (env) => env.scalar(name);
-      throw new Error(
-        `signal "${name}" is not an input of adaptive rules (they read ${[...TENSOR_SIGNALS, ...SCALAR_SIGNALS].join(', ')})`,
-      );
-    }
-    case 'unary': {
-      const f = UNARY[e.op];
-      const arg = compileNode(e.arg);
-      return (env) => f(arg(env));
-    }
-    case 'binary': {
-      const f = BINARY[e.op];
-      const left = compileNode(e.left);
-      const right = compileNode(e.right);
-      return (env) => f(left(env), right(env));
-    }
-    case 'cond': {
-      const test = COMPARE[e.op];
-      const left = compileNode(e.left);
-      const right = compileNode(e.right);
-      const then = compileNode(e.then);
-      const otherwise = compileNode(e.otherwise);
-      return (env) => tf.where(test(left(env), right(env)), then(env), otherwise(env));
-    }
-    case 'rand':
-    case 'noise':
-    case 'choice':
-      throw new Error(
-        `adaptive rules cannot contain random terms, but this one has ${e.kind}: ${printExpr(e)} ` +
-          '(per-weight tensor rules are deterministic; use rand/noise/choice in schedule rules)',
-      );
+const RANDOM_KINDS: ReadonlySet<Expr['kind']> = new Set(['rand', 'noise', 'choice']);
+
+/** The first random term in evaluation order, for an error message that shows it. */
+function firstRandomTerm(e: Expr): Expr | undefined {
+  if (RANDOM_KINDS.has(e.kind)) return e;
+  for (const c of children(e)) {
+    const found = firstRandomTerm(c);
+    if (found) return found;
   }
+  return undefined;
+}
+
+function randomTermError(term: Expr): Error {
+  return new Error(
+    `adaptive rules cannot contain random terms, but this one has ${term.kind}: ${printExpr(term)} ` +
+      '(per-weight tensor rules are deterministic; use rand/noise/choice in schedule rules)',
+  );
+}
+
+// compileNode refuses random terms before the walk, with the term printed; these only back that up.
+const refuseRandom = (kind: string) => (): never => {
+  throw new Error(`adaptive rules cannot contain random terms (${kind})`);
+};
+
+/**
+ * The tensor compiler's operator table: closures over an `Env`, each applying
+ * one of the element-wise operations above to what its operands computed.
+ */
+const TENSOR_TABLE: OperatorTable<Node> = {
+  // Made per call, not at compile time, so a compiled rule owns no tensors.
+  constant: (v) => () => f32(v),
+  signal: (name) => {
+    if (isTensorSignal(name)) return (env) => env.tensor(name);
+    if (isScalarSignal(name)) return (env) => env.scalar(name);
+    throw new Error(`signal "${name}" is not an input of adaptive rules (they read ${[...TENSOR_SIGNALS, ...SCALAR_SIGNALS].join(', ')})`);
+  },
+  unary: mapOps(UNARY, (f) => (arg: Node) => (env: Env) => f(arg(env))),
+  binary: mapOps(BINARY, (f) => (left: Node, right: Node) => (env: Env) => f(left(env), right(env))),
+  compare: mapOps(COMPARE, (f) => (left: Node, right: Node) => (env: Env) => f(left(env), right(env))),
+  cond: (test, then, otherwise) => (env) => tf.where(test(env), then(env), otherwise(env)),
+  choice: refuseRandom('choice'),
+  noise: refuseRandom('noise'),
+  rand: refuseRandom('rand'),
+};
+
+function compileNode(e: Expr): Node {
+  const random = firstRandomTerm(e);
+  if (random) throw randomTermError(random);
+  return emitExpr(e, TENSOR_TABLE);
 }
 
 function asFloat32(t: tf.Tensor): tf.Tensor {
