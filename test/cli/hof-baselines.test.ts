@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
@@ -70,4 +70,27 @@ test('autolr hof on a multi-task PINN campaign: the lower error wins a seed, eac
   assert.match(r.out, /helmholtz-250 3\/3 \(n\/a over 0 finished pairs\); helmholtz-500 2\/3 \(-0\.0500\)/, 'lower errors on seeds 2 and 3 win them');
   assert.match(r.out, /helmholtz-500 test -0\.0500/);
   assert.doesNotMatch(r.out, /helmholtz-250 test/, 'no difference with a baseline none of whose runs finished');
+});
+
+test('the published campaign folders (config, events, hof.json, no checkpoints) still work with hof, report, export and --resume', async () => {
+  const published = join(import.meta.dirname, '..', '..', 'examples', 'runs');
+  for (const name of ['dlr-mnist-mlp', 'dlr-fashion-mnist-mlp', 'alr-mnist-mlp', 'dlr-helmholtz-4f']) {
+    const dir = join(published, name);
+    const stored = JSON.parse(readFileSync(join(dir, 'hof.json'), 'utf8')) as { hallOfFame: Array<{ id: string }> };
+    const hof = await cli('hof', dir);
+    assert.equal(hof.code, 0, `${name}: ${hof.err}`);
+    assert.match(hof.out, new RegExp(`\\n1 +${stored.hallOfFame[0]?.id} `), name);
+    assert.match(hof.out, /seeded baselines \(full fidelity\)/);
+    const page = join(runs, `${name}.html`);
+    const report = await cli('report', dir, '-o', page);
+    assert.equal(report.code, 0, `${name}: ${report.err}`);
+    assert.match(readFileSync(page, 'utf8'), /<svg[\s>]/);
+    const exported = await cli('export', dir, '--format', 'py');
+    assert.equal(exported.code, 0, `${name}: ${exported.err}`);
+    assert.match(exported.out, new RegExp(`entry: +${stored.hallOfFame[0]?.id} \\(rank 1\\)`));
+    const resumed = await cli('evolve', '--resume', dir, '--json');
+    assert.equal(resumed.code, 0, `${name}: ${resumed.err}`);
+    assert.match(resumed.err, /already complete/);
+    assert.equal((JSON.parse(resumed.out) as { hallOfFame: Array<{ id: string }> }).hallOfFame[0]?.id, stored.hallOfFame[0]?.id);
+  }
 });
