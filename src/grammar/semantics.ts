@@ -1,8 +1,9 @@
 /**
- * What every operator of the rule language computes on scalars. The
- * interpreter and the compiled closures call these, the tensor compiler
- * mirrors them element-wise, and the Python printer's prelude restates them,
- * so the four must change together.
+ * What every operator of the rule language computes on scalars: the engine's
+ * one statement of it. The interpreter and the compiled closures call these,
+ * the tensor compiler mirrors them element-wise, and exported modules restate
+ * them once per language in src/export/runtime (scalar.ts, tensor.ts,
+ * scalar.py, tensor.py; tested against this file), so all must change together.
  *
  * "Protected" operations return a documented finite value where plain IEEE
  * arithmetic would give NaN or ±Infinity from a domain error. Overflow of a
