@@ -72,6 +72,18 @@ export const EXPONENTIAL = classic(
 );
 
 const MIN_LR: ParamSpec = { name: 'min_lr', description: 'rate at the bottom of the cosine', default: 0, min: 0 };
+
+/**
+ * min_lr + ½(lr0 − min_lr)·wave as rule text. With min_lr 0 (the default) it
+ * is written ½·lr0·wave — the same doubles, since lr0 − 0 and 0 + x are exact
+ * — so that the rule reads as lr0 times a factor and rate-relative grammars
+ * derive it as such; a positive min_lr is an absolute rate.
+ */
+function withFloor(minLr: number, wave: string): string {
+  if (minLr === 0) return `epoch: 0.5 * lr0 * ${wave}`;
+  const m = lit(minLr);
+  return `epoch: ${m} + 0.5 * (lr0 - ${m}) * ${wave}`;
+}
 const PI = lit(Math.PI);
 
 export const COSINE = classic(
@@ -80,10 +92,7 @@ export const COSINE = classic(
   'min_lr + (lr0 − min_lr)·(1 + cos(π·epoch/epochs))/2 over the whole budget.',
   'Loshchilov, Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017',
   [MIN_LR],
-  (p) => {
-    const m = lit(scalar(p, 'min_lr'));
-    return `epoch: ${m} + 0.5 * (lr0 - ${m}) * (1 + cos(${PI} * epoch / epochs))`;
-  },
+  (p) => withFloor(scalar(p, 'min_lr'), `(1 + cos(${PI} * epoch / epochs))`),
   (p) => (s) => {
     const m = scalar(p, 'min_lr');
     return m + 0.5 * (lr0(s) - m) * (1 + Math.cos((Math.PI * epoch(s)) / (s.epochs as number)));
@@ -97,9 +106,8 @@ export const COSINE_RESTARTS = classic(
   'Loshchilov, Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017 (T_mult = 1)',
   [MIN_LR, { name: 'period', description: 'epochs per restart cycle (T_0)', default: 10, min: 1, integer: true }],
   (p) => {
-    const m = lit(scalar(p, 'min_lr'));
     const t = lit(scalar(p, 'period'));
-    return `epoch: ${m} + 0.5 * (lr0 - ${m}) * (1 + cos(${PI} * (epoch - ${t} * floor(epoch / ${t})) / ${t}))`;
+    return withFloor(scalar(p, 'min_lr'), `(1 + cos(${PI} * (epoch - ${t} * floor(epoch / ${t})) / ${t}))`);
   },
   (p) => (s) => {
     const m = scalar(p, 'min_lr');
