@@ -4,24 +4,8 @@
  */
 import type { Command } from 'commander';
 import { CampaignStore } from '../../evolution/store.js';
-import { buildReport } from '../../report/html.js';
-import { parseEventLog } from '../../report/events.js';
+import { campaignReport } from '../../report/campaign-report.js';
 import { parseIntegerOption } from '../options.js';
-
-export async function campaignReport(dir: string, options: { topCurves?: number; generatedAt?: string } = {}): Promise<string> {
-  const store = new CampaignStore(dir);
-  const hof = store.view();
-  return buildReport({
-    config: store.config(),
-    events: parseEventLog(store.events()),
-    hallOfFame: hof.hallOfFame,
-    baselines: hof.baselines,
-    ...(hof.bestEvolved ? { bestEvolved: hof.bestEvolved } : {}),
-    final: hof.final,
-    ...(options.topCurves !== undefined ? { topCurves: options.topCurves } : {}),
-    ...(options.generatedAt !== undefined ? { generatedAt: options.generatedAt } : {}),
-  });
-}
 
 export function registerReport(program: Command, out: (s: string) => void): void {
   program
