@@ -117,6 +117,30 @@ function mean(xs: readonly number[]): number {
   return s / xs.length;
 }
 
+/** Index of the first element of ascending `xs` that is ≥ x (xs.length if none). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The largest element of ascending `xs` below x, if any. */
+function latestBelow(xs: readonly number[], x: number): number | undefined {
+  const i = lowerBound(xs, x);
+  return i > 0 ? xs[i - 1] : undefined;
+}
+
+/** Inserts x into ascending `xs` (at the end, in O(1), for the usual trace in epoch order). */
+function insertSorted(xs: number[], x: number): void {
+  if (xs.length === 0 || (xs[xs.length - 1] as number) < x) xs.push(x);
+  else xs.splice(lowerBound(xs, x), 0, x);
+}
+
 /**
  * Replays a schedule over a trace, evaluating it once per record. The
  * signals of each record are its own fields, and for the fields it omits:
@@ -142,6 +166,9 @@ export function replayTrace(schedule: Schedule, trace: Trace, rng: RandomSource)
   const points: TracePoint[] = [];
   const acceptance = new Map<number, { tried: number; accepted: number }>();
   const byEpoch = new Map<number, { loss: number; acc: number }>();
+  // The epochs recorded so far, ascending: loss_prev / acc_prev look up the latest one below a
+  // record's epoch by bisection, so a long trace replays in n log n, not n².
+  const epochsSeen: number[] = [];
   let carried = { loss: 0, loss_first: 0, loss_last: 0, acc: 0 };
   let best: number | undefined;
   let lr = trace.lr0;
@@ -155,8 +182,9 @@ export function replayTrace(schedule: Schedule, trace: Trace, rng: RandomSource)
     const acc = r.acc ?? carried.acc;
     carried = { loss, loss_first, loss_last, acc };
     if (r.loss !== undefined || r.loss_mean !== undefined || b !== undefined) best = best === undefined ? loss : Math.min(best, loss);
-    const earlier = [...byEpoch.keys()].filter((e) => e < recEpoch);
-    const previous = earlier.length > 0 ? byEpoch.get(Math.max(...earlier)) : undefined;
+    const before = latestBelow(epochsSeen, recEpoch);
+    const previous = before === undefined ? undefined : byEpoch.get(before);
+    if (!byEpoch.has(recEpoch)) insertSorted(epochsSeen, recEpoch);
     byEpoch.set(recEpoch, { loss, acc });
 
     const epoch = perEpoch ? recEpoch + 1 : recEpoch;
