@@ -5,7 +5,7 @@
  * the split seed) out of the official training set; the official test set is
  * only used for the reported test accuracy.
  */
-import { DATASET_NAMES, loadDataset, normalizeSplits, splitTrainFitness, subsample, type DatasetName } from './datasets/index.js';
+import { DATASET_NAMES, DatasetError, loadDataset, normalizeSplits, splitTrainFitness, subsample, type DatasetName } from './datasets/index.js';
 import { PreparedClassification, type Split } from './classification.js';
 import { conv, dense, dropout, flatten, maxpool, sequential, type Model } from './models.js';
 import type { RandomSource } from '../grammar/semantics.js';
@@ -74,7 +74,16 @@ async function prepareImage(
 ): Promise<PreparedTask> {
   const splitSeed = options.splitSeed ?? 0;
   const { train: official, test: officialTest } = loadDataset(dataset, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const { train: rest, fitness } = splitTrainFitness(official, { count: budget.fitnessSamples ?? 1000 }, `fitness:${splitSeed}`);
+  const fitnessSamples = budget.fitnessSamples ?? 1000;
+  // A valid but small training set (a user's own files) must leave images to train on.
+  if (fitnessSamples >= official.count) {
+    throw new DatasetError(
+      options.dataDir ?? official.name,
+      `${dataset}'s training set holds ${official.count} images, too few for the ${fidelity} budget's fitness split of ${fitnessSamples} and a training part: ` +
+        'lower "fitnessSamples" (a campaign\'s "budgets", or --budgets) or use a larger training set',
+    );
+  }
+  const { train: rest, fitness } = splitTrainFitness(official, { count: fitnessSamples }, `fitness:${splitSeed}`);
   const train = subsample(rest, budget.trainSamples ?? rest.count, `train:${splitSeed}`);
   const test = Number.isFinite(TEST_SAMPLES[fidelity]) ? subsample(officialTest, TEST_SAMPLES[fidelity], `test:${splitSeed}`) : officialTest;
   const normalized = normalizeSplits(train, { fitness, test });

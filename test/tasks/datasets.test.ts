@@ -7,6 +7,8 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { check } from '../helpers/arbitraries.js';
+import { cli } from '../helpers/cli.js';
+import { getTask } from '../../src/tasks/registry.js';
 import {
   CIFAR10_TEST_FILE,
   CIFAR10_TRAIN_FILES,
@@ -452,4 +454,19 @@ test('normalise: training split has zero per-pixel mean; others use the training
   const testMean = meanImage(te);
   assert.ok(testMean.some((m, p) => Math.abs(m - (mean[p] as number)) > 1e-3));
   assert.ok(x.every((v) => v >= -1 && v <= 1));
+});
+
+test('a valid but small training set is refused by name, with the budget it cannot hold (exit 2 from eval)', async () => {
+  const dir = freshDir();
+  mnistLayout(dir, false, { train: 7, test: 3, h: 28, w: 28 });
+  const task = getTask('fashion-mnist-mlp');
+  await assert.rejects(task.prepare('cheap', { dataDir: dir }), (e: unknown) => {
+    assert.ok(e instanceof DatasetError);
+    for (const part of [dir, 'training set holds 7 images', "cheap budget's fitness split of 1000", 'fitnessSamples']) assert.ok(e.message.includes(part), e.message);
+    return true;
+  });
+  const r = await cli('eval', '--rule', 'constant', '--task', 'fashion-mnist-mlp', '--data-dir', dir, '--backend', 'cpu');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /training set holds 7 images/);
+  assert.doesNotMatch(r.err, /RangeError|at .*\.ts:/);
 });
