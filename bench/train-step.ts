@@ -9,7 +9,9 @@
  * - CNN 28×28×1 → conv 3×3×16 relu → maxpool 2 → conv 3×3×32 relu →
  *   maxpool 2 → dense 10 ('same' padding), batch 128, SGD;
  * - PINN: MLP 1→100→100→100→1 with sin, cos, sin activations, loss =
- *   mean((u'' + k²u)²) over 1000 points, u'' by nested tf.grad in x, Adam;
+ *   mean((u'' + k²u)²) over 1000 points, Adam; u'' by nested tf.grad in x
+ *   (pinn) or by forward-mode propagation through the layers (pinn-fwd, as
+ *   the Helmholtz task trains);
  *
  * plus the `cpu` backend on the MLP as a reference, and the `webgpu` backend
  * (tfjs's own kernels and our one fix, on whatever adapter Dawn finds: a
@@ -28,7 +30,7 @@
  * machine; no thresholds. webgpu runs in its own process after the wasm one
  * (not alternated), with more warm-up steps: its first steps compile shaders.
  *
- *   npx tsx bench/train-step.ts
+ *   npx tsx bench/train-step.ts [mlp|cnn|pinn|pinn-fwd ...]
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -37,14 +39,17 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, initBackend } from '../src/evaluator/backend.js';
 import { FAST_KERNELS, FIX_KERNELS, installWasmKernels } from '../src/evaluator/kernels/index.js';
 import { describeAdapter } from '../src/evaluator/webgpu.js';
+import { Stream } from '../src/random/stream.js';
+import { dense as layer, sequential } from '../src/tasks/models.js';
 
-type ModelName = 'mlp' | 'cnn' | 'pinn';
+type ModelName = 'mlp' | 'cnn' | 'pinn' | 'pinn-fwd';
 
 /** Warm-up steps and timed steps per configuration. */
 const PLAN: Readonly<Record<ModelName, { warmup: number; timed: number }>> = {
   mlp: { warmup: 5, timed: 25 },
   cnn: { warmup: 2, timed: 8 },
   pinn: { warmup: 2, timed: 10 },
+  'pinn-fwd': { warmup: 2, timed: 10 },
 };
 const CPU_PLAN = { warmup: 1, timed: 5 };
 /** webgpu: shader compilation makes the first steps slow; lavapipe is slow per step. */
@@ -52,6 +57,7 @@ const WEBGPU_PLAN: Readonly<Record<ModelName, { warmup: number; timed: number }>
   mlp: { warmup: 5, timed: 15 },
   cnn: { warmup: 3, timed: 5 },
   pinn: { warmup: 3, timed: 8 },
+  'pinn-fwd': { warmup: 3, timed: 8 },
 };
 
 /** One training step: resolves when its loss has been read back. */
@@ -99,29 +105,36 @@ function cnnStep(): Step {
   };
 }
 
-function pinnStep(): Step {
-  const layers = [dense(1, 100, 10), dense(100, 100, 11), dense(100, 100, 12), dense(100, 1, 13)];
-  const acts = [tf.sin, tf.cos, tf.sin];
-  const x = tf.reshape(tf.linspace(0, 1, 1000), [1000, 1]);
-  const k = 4;
-  const opt = tf.train.adam(1e-3);
-  const u = (t: tf.Tensor): tf.Tensor =>
-    layers.reduce((h, [w, b], i) => {
-      const z = tf.add(tf.matMul(h, w), b);
-      const act = acts[i];
-      return act ? act(z) : z;
-    }, t);
-  // Points are independent, so the gradient of Σu is u' at every point.
-  const du = tf.grad((t: tf.Tensor) => tf.sum(u(t)));
-  const d2u = tf.grad((t: tf.Tensor) => tf.sum(du(t)));
-  return async () => {
-    const loss = opt.minimize(() => tf.mean(tf.square(tf.add(d2u(x), tf.mul(k * k, u(x))))) as tf.Scalar, true);
-    await loss?.data();
-    loss?.dispose();
+/**
+ * The PINN step with the engine's own network (src/tasks/models.ts), u'' by
+ * nested tf.grad in x ('pinn') or by forward-mode propagation of (u, u', u'')
+ * through the layers ('pinn-fwd', what the Helmholtz task trains with).
+ */
+function pinnStep(mode: 'nested' | 'forward'): () => Step {
+  return () => {
+    const model = sequential('pinn', [1], [layer(100, 'sin'), layer(100, 'cos'), layer(100, 'sin'), layer(1)], new Stream('bench:pinn'), 'fan-in');
+    const x = tf.reshape(tf.linspace(0, 1, 1000), [1000, 1]);
+    const k = 4;
+    const opt = tf.train.adam(1e-3);
+    const u = (t: tf.Tensor): tf.Tensor => model.apply(t, { training: false });
+    // Points are independent, so the gradient of Σu is u' at every point.
+    const du = tf.grad((t: tf.Tensor) => tf.sum(u(t)));
+    const d2u = tf.grad((t: tf.Tensor) => tf.sum(du(t)));
+    const residual = (): tf.Tensor => {
+      if (mode === 'nested') return tf.add(d2u(x), tf.mul(k * k, u(x)));
+      const jet = model.applySecondOrder?.(x);
+      if (!jet) throw new Error('the PINN network has no forward-mode jet');
+      return tf.add(jet.d2, tf.mul(k * k, jet.value));
+    };
+    return async () => {
+      const loss = opt.minimize(() => tf.mean(tf.square(residual())) as tf.Scalar, true);
+      await loss?.data();
+      loss?.dispose();
+    };
   };
 }
 
-const MODELS: Readonly<Record<ModelName, () => Step>> = { mlp: mlpStep, cnn: cnnStep, pinn: pinnStep };
+const MODELS: Readonly<Record<ModelName, () => Step>> = { mlp: mlpStep, cnn: cnnStep, pinn: pinnStep('nested'), 'pinn-fwd': pinnStep('forward') };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -203,9 +216,10 @@ async function main(): Promise<void> {
   console.log(`wasm without: stock kernels + our fixes [${FIX_KERNELS.map((k) => k.kernelName).join(', ')}]`);
   console.log(`wasm with:    + our speed replacements [${FAST_KERNELS.map((k) => k.kernelName).join(', ')}]\n`);
   console.log(`webgpu:       tfjs's kernels + our MaxPoolGrad fix, on the adapter below\n`);
-  console.log(`model   ${'without'.padStart(10)}${'with'.padStart(10)}${'speed-up'.padStart(10)}${'cpu'.padStart(10)}${'webgpu'.padStart(10)}`);
+  console.log(`model     ${'without'.padStart(10)}${'with'.padStart(10)}${'speed-up'.padStart(10)}${'cpu'.padStart(10)}${'webgpu'.padStart(10)}`);
   const notes = new Set<string>();
-  for (const model of ['mlp', 'cnn', 'pinn'] as const) {
+  const chosen = process.argv.slice(2).filter((a): a is ModelName => a in MODELS);
+  for (const model of chosen.length > 0 ? chosen : (Object.keys(MODELS) as ModelName[])) {
     const wasm = runChild(`wasm:${model}`).times;
     const cpu = model === 'mlp' ? runChild(`cpu:${model}`).times['cpu'] : undefined;
     const gpu = runChild(`webgpu:${model}`);
@@ -213,7 +227,7 @@ async function main(): Promise<void> {
     if (gpu.unavailable) notes.add(`webgpu: ${gpu.unavailable}`);
     const a = wasm['without']!;
     const b = wasm['with']!;
-    console.log(`${model.padEnd(8)}${fmt(a)}${fmt(b)}${`${(a / b).toFixed(2)}x`.padStart(10)}${fmt(cpu)}${fmt(gpu.times['webgpu'])}`);
+    console.log(`${model.padEnd(10)}${fmt(a)}${fmt(b)}${`${(a / b).toFixed(2)}x`.padStart(10)}${fmt(cpu)}${fmt(gpu.times['webgpu'])}`);
   }
   if (notes.size > 0) console.log(`\n${[...notes].join('\n')}`);
 }

@@ -64,7 +64,11 @@ test('the published DLR MNIST winner re-scores to its recorded cheap-fidelity sc
 
 test('the published multi-frequency PINN campaign\'s best evolved rule re-scores to its recorded score at 250 Hz (the campaign\'s own budgets)', async () => {
   const { score, published } = await rescorePublished('dlr-helmholtz-4f', 'helmholtz-250', 'best evolved');
-  assert.equal(score, published);
+  // The campaign ran with u'' by nested reverse-mode autodiff; the PINN now propagates (u, u', u'')
+  // forward through the network, equal to it within 1e-5 per step (test/tasks/helmholtz-jet.test.ts)
+  // but rounded differently, and 200 Adam steps carry that into the final error: the score
+  // (−log10 of the relative error) moved from 3.6191 to 3.6122, a 1.6 % change in the error.
+  assert.ok(Math.abs(score - published) <= 0.02, `re-scored ${score}, published ${published}`);
 });
 
 test('the best evolved rule of a published campaign exports by its id, though a seed tops its hall of fame', async () => {
