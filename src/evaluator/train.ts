@@ -25,7 +25,7 @@ import { SignalTracker } from '../schedule/tracker.js';
 import type { Model } from '../tasks/models.js';
 import { takeValues } from '../tasks/read-values.js';
 import type { Fidelity, PreparedTask, Task, TaskOptions } from '../tasks/task.js';
-import { adaptiveOptimizer, baseOptimizer, DEFAULT_LR0, type StepApplier } from './optimizers.js';
+import { adaptiveOptimizer, baseOptimizer, resolveLr0, type StepApplier } from './optimizers.js';
 import { adapterInUse, type AdapterInfo } from './webgpu.js';
 
 /** What drives the weights: a schedule on a base optimizer, or an adaptive rule. */
@@ -117,7 +117,7 @@ export async function train(driver: Driver, task: Task, options: TrainOptions = 
   const prepared = await task.prepare(fidelity, options.taskOptions ?? {});
   const budget = task.budgets[fidelity];
   const kind = driver.kind === 'schedule' ? driver.optimizer : 'alr';
-  const lr0 = options.lr0 ?? task.lr0?.[kind] ?? DEFAULT_LR0[kind];
+  const lr0 = resolveLr0(task, kind, options.lr0);
   const cap = options.lrCap ?? DEFAULT_LR_CAP;
   const tensorsBefore = tf.memory().numTensors;
 
