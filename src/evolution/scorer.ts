@@ -169,8 +169,8 @@ export class Scorer {
     this.pending.clear();
   }
 
-  // Not `async`-deferred anywhere before the look-up: every candidate's look-up and job start
-  // happen synchronously in candidate order, which is what keeps hit counts reproducible.
+  // Nothing is awaited before the look-up and the job start, so across a stage they happen
+  // synchronously in candidate order: hit counts and shared in-flight runs are reproducible.
   private async evaluateCached(rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> {
     const { config, counters } = this;
     if (!config.cache) return this.runOne(text, task, fidelity);
