@@ -10,6 +10,7 @@ import { ConfigError, resolveConfig } from '../../src/evolution/config.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { cli } from '../helpers/cli.js';
+import { baselinesOf } from '../../src/baselines/registry.js';
 
 test('a budget override is checked field by field, with messages that name the place', () => {
   const cases: Array<[unknown, RegExp]> = [
@@ -98,7 +99,7 @@ test('autolr baselines takes --budgets: every baseline trains the overridden epo
   const r = await cli('baselines', '--task', 'synthetic', '--budgets', '{"cheap": {"epochs": 1, "trainSamples": 64}}', '--workers', '0', '--backend', 'wasm', '--json');
   assert.equal(r.code, 0, r.err);
   const { baselines } = JSON.parse(r.out) as { baselines: Array<{ name: string; wallMs: number }> };
-  assert.equal(baselines.length, 12);
+  assert.equal(baselines.length, baselinesOf('dlr').length);
   const bad = await cli('baselines', '--task', 'synthetic', '--budgets', '{"cheap": {"points": 5}}', '--backend', 'wasm');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /task synthetic does not read the budget field "points"/);
