@@ -39,26 +39,45 @@ export function isLossDriven(rule: Rule): boolean {
   return signalsRead(rule).some((n) => LOSS_SIGNALS.has(n));
 }
 
-/** Header lines, without comment markers. */
+/**
+ * Characters that end a comment line in JavaScript (LF, CR, U+2028, U+2029)
+ * or Python (LF, CR), every other control character, and `*` before `/`
+ * (which would close a block comment), written as visible escapes.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this must find
+const UNSAFE_IN_COMMENT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\*(?=\/)/g;
+
+/**
+ * A value from a campaign folder (names, ids, task and metric names, scores:
+ * hof.json is a file anyone may hand over) as text that stays inside one
+ * comment line whatever it holds: its line breaks cannot end the comment and
+ * turn the rest into code the exported module runs on import.
+ */
+export function commentText(value: unknown): string {
+  return String(value).replace(UNSAFE_IN_COMMENT, (c) => (c === '*' ? '*\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** Header lines, without comment markers; every value that came from outside goes through `commentText`. */
 export function headerLines(rule: Rule, info: ExportInfo, target: string): string[] {
+  const c = commentText;
   const lines: string[] = [`Learning-rate rule exported by autolr (${target}).`, ''];
-  if (info.campaign !== undefined) lines.push(`campaign:   ${info.campaign}`);
-  if (info.id !== undefined) lines.push(`entry:      ${info.id}${info.rank !== undefined ? ` (rank ${info.rank})` : ''}`);
-  if (info.baseline) lines.push(`baseline:   ${info.baseline.name}`);
-  lines.push(`rule:       ${info.text.replace(/\s+/g, ' ').trim()}`);
-  lines.push(`simplified: ${printRule(simplifyRule(rule))}`);
-  if (info.combined !== undefined) lines.push(`combined:   ${info.combined}`);
+  if (info.campaign !== undefined) lines.push(`campaign:   ${c(info.campaign)}`);
+  if (info.id !== undefined) lines.push(`entry:      ${c(info.id)}${info.rank !== undefined ? ` (rank ${c(info.rank)})` : ''}`);
+  if (info.baseline) lines.push(`baseline:   ${c(info.baseline.name)}`);
+  lines.push(`rule:       ${c(info.text.replace(/\s+/g, ' ').trim())}`);
+  lines.push(`simplified: ${c(printRule(simplifyRule(rule)))}`);
+  if (info.combined !== undefined) lines.push(`combined:   ${c(info.combined)}`);
   if (info.scores && Object.keys(info.scores).length > 0) {
     lines.push('scores:');
-    for (const [task, score] of Object.entries(info.scores)) lines.push(`  ${task}: ${score}`);
+    for (const [task, score] of Object.entries(info.scores)) lines.push(`  ${c(task)}: ${c(score)}`);
   }
   if (info.test && Object.keys(info.test).length > 0) {
     lines.push('test metrics (fresh seeds):');
-    for (const [task, t] of Object.entries(info.test)) lines.push(`  ${task}: ${t.metric} ${t.mean} ± ${t.sd}`);
+    for (const [task, t] of Object.entries(info.test)) lines.push(`  ${c(task)}: ${c(t.metric)} ${c(t.mean)} ± ${c(t.sd)}`);
   }
   if (info.baseline && Object.keys(info.baseline.params).length > 0) {
     lines.push('parameters:');
-    for (const [name, v] of Object.entries(info.baseline.params)) lines.push(`  ${name} = ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+    for (const [name, v] of Object.entries(info.baseline.params)) lines.push(`  ${c(name)} = ${c(Array.isArray(v) ? `[${v.join(', ')}]` : String(v))}`);
   }
   const read = signalsRead(rule);
   const docs = new Map(signalDocs(rule.variant).map((d) => [d.name, d.definition]));
