@@ -16,7 +16,7 @@ import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
 import { jsNumber } from './js.js';
 import { requireAlr, type ExportTarget } from './target.js';
-import { applyTemplate, runtimeText } from './template.js';
+import { applyTemplate, fillSlots, runtimeText } from './template.js';
 
 const TENSOR_INPUTS = new Set(['grad', 'alpha', 'beta', 'sigma']);
 
@@ -76,127 +76,21 @@ export function generateAlrJs(rule: AlrRule, info: ExportInfo, format: 'ts' | 'j
   const typed = format === 'ts';
   // States the update does not depend on cannot change the weights: neither stored nor computed.
   const states = liveStates(rule);
-  const className = optimizerClassName(rule);
-  const stateType = `{ ${states.map((s) => `${s}: tf.Variable`).join('; ')} }`;
-  const inputsType = `{ grad: tf.Tensor; ${states.map((s) => `${s}: tf.Tensor; `).join('')}lr: number; step: number }`;
-  const fields = states.map((s) => `'${s}'`).join(', ');
-  const stepBody = [
-    ...states.map((s) => `  const ${s} = ${printTfExpr(rule[s])};\n  x.${s} = ${s};`),
-    `  const update = ${printTfExpr(rule.update)};`,
-    `  return { ${states.map((s) => `${s}: tf.broadcastTo(${s}, x.grad.shape), `).join('')}update: tf.broadcastTo(update, x.grad.shape) };`,
-  ].join('\n');
-  const body = `
-// ---- the rule ----
-
-export const ruleText = ${JSON.stringify(info.text)};
-/** The per-variable states this rule keeps (the others stay zero and are never read). */
-export const stateNames = [${fields}]« as const»;
-«type States = ${stateType};
-type StepInputs = ${inputsType};
-type StepOutputs = { ${states.map((s) => `${s}: tf.Tensor; `).join('')}update: tf.Tensor };
-»
-/**
- * One step for one weight tensor: each state in order alpha, beta, sigma (each
- * seeing the states already updated), then the update; w ← w − update.
- */
-export function ruleStep(x«: StepInputs»)«: StepOutputs» {
-${stepBody}
-}
-
-/** The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })). */
-export class EvolvedOptimizer extends tf.Optimizer {
-  /** Registered under this name for model serialization. */
-  static get className()«: string» {
-    return ${JSON.stringify(className)};
-  }
-
-  «learningRate: number;
-  private readonly states: Map<string, States> = new Map();
-  »constructor(learningRate = ${jsNumber(lr0)}) {
-    super();
-    if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
-    this.learningRate = learningRate;${typed ? '' : '\n    this.states = new Map();'}
-  }
-
-  /** Same as tfjs's own optimizers: rates can also be set by callbacks. */
-  setLearningRate(learningRate«: number»)«: void» {
-    this.learningRate = learningRate;
-  }
-
-  applyGradients(variableGradients«: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>»)«: void» {
-    const entries = Array.isArray(variableGradients)
-      ? variableGradients.map((g) => [g.name, g.tensor]« as const»)
-      : Object.entries(variableGradients);
-    const step = this.iterations;
-    for (const [name, gradient] of entries) {
-      if (gradient == null) continue;
-      const variable = tf.engine().registeredVariables[name];
-      if (variable === undefined) throw new Error(\`EvolvedOptimizer: no variable named \${name}\`);
-      const state = this.stateOf(name, variable);
-      tf.tidy(() => {
-        const r = ruleStep({ grad: gradient, ${states.map((s) => `${s}: state.${s}, `).join('')}lr: this.learningRate, step });
-${states.map((s) => `        state.${s}.assign(r.${s});`).join('\n')}
-        variable.assign(tf.sub(variable, r.update));
-      });
-    }
-    this.incrementIterations();
-  }
-
-  «private »stateOf(name«: string», variable«: tf.Variable»)«: States» {
-    let state = this.states.get(name);
-    if (state === undefined) {
-      state = { ${states.map((s) => `${s}: tf.variable(tf.zerosLike(variable), false)`).join(', ')} }« as States»;
-      this.states.set(name, state);
-    }
-    return state;
-  }
-
-  dispose()«: void» {
-    for (const s of this.states.values()) tf.dispose([${states.map((s) => `s.${s}`).join(', ')}]);
-    this.states.clear();
-  }
-
-  /** The iteration count, then every state (named "<variable>/<state>", as tfjs's own optimizers name theirs). */
-  async getWeights()«: Promise<Array<{ name: string; tensor: tf.Tensor }>>» {
-    const weights = [...this.states].flatMap(([owner, s]) => [${states.map((s) => `{ name: \`\${owner}/${s}\`, tensor: s.${s} }`).join(', ')}]);
-    return [await this.saveIterations(), ...weights];
-  }
-
-  async setWeights(weightValues«: Array<{ name: string; tensor: tf.Tensor }>»)«: Promise<void>» {
-    const rest = await this.extractIterations(weightValues);
-    this.dispose();
-    const byVariable = new Map«<string, Partial<Record<string, tf.Variable>>>»();
-    for (const { name, tensor } of rest) {
-      const cut = name.lastIndexOf('/');
-      const owner = name.slice(0, cut);
-      const part = name.slice(cut + 1);
-      const entry = byVariable.get(owner) ?? {};
-      entry[part] = tf.variable(tensor, false);
-      byVariable.set(owner, entry);
-    }
-    for (const [owner, entry] of byVariable) {
-      for (const s of stateNames) if (entry[s] === undefined) throw new Error(\`EvolvedOptimizer.setWeights: \${owner} has no \${s} state\`);
-      this.states.set(owner, entry« as States»);
-    }
-  }
-
-  getConfig()«: tf.serialization.ConfigDict» {
-    return { learningRate: this.learningRate };
-  }
-
-  static fromConfig«<T extends tf.serialization.Serializable>»(cls«: tf.serialization.SerializableConstructor<T>», config«: tf.serialization.ConfigDict»)«: T» {
-    return new cls(config.learningRate);
-  }
-}
-
-tf.serialization.registerClass(EvolvedOptimizer);
-`;
+  const stateRules = states.length === 0 ? '{}' : `{\n${states.map((s) => `  ${s}: (x) => ${printTfExpr(rule[s])},\n`).join('')}}`;
+  const optimizer = fillSlots(applyTemplate(runtimeText('optimizer.ts'), typed), {
+    ruleText: JSON.stringify(info.text),
+    stateNames: states.map((s) => `'${s}'`).join(', '),
+    stateRules,
+    updateRule: printTfExpr(rule.update),
+    className: JSON.stringify(optimizerClassName(rule)),
+    lr0: jsNumber(lr0),
+  });
   return [
-    formatHeader(rule, info, format === 'ts' ? 'TypeScript, TensorFlow.js optimizer' : 'JavaScript, TensorFlow.js optimizer', 'js'),
+    formatHeader(rule, info, typed ? 'TypeScript, TensorFlow.js optimizer' : 'JavaScript, TensorFlow.js optimizer', 'js'),
     `//\n// Default learning rate ${lr0} (the rate autolr trained with). The module imports '@tensorflow/tfjs';\n// with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).`,
     '/* eslint-disable */',
     applyTemplate(runtimeText('tensor.ts'), typed),
-    applyTemplate(body, typed),
+    optimizer,
   ].join('\n');
 }
 
