@@ -12,7 +12,7 @@
 import type { Expr, Rule } from '../grammar/ast.js';
 import { callText as call, emitExpr, infixText as infix, safeName, testText as test, type OperatorTable } from '../grammar/emit.js';
 import { formatHeader, signalsRead, type ExportInfo } from './header.js';
-import { applyTemplate, fillSlots, runtimeText } from './template.js';
+import { applyTemplate, fillSlots, runtimeText, type RuntimeFile } from './template.js';
 import { requireDlr, type ExportTarget } from './target.js';
 
 /** A JavaScript literal for a double; negatives parenthesised. */
@@ -79,40 +79,20 @@ export function printJsExpr(e: Expr, signals = 's'): string {
 export function generateJs(rule: Rule, info: ExportInfo, format: 'ts' | 'js'): string {
   const dlr = requireDlr(rule);
   const typed = format === 'ts';
-  const reads = signalsRead(dlr);
-  const parts: string[] = [];
-  parts.push(formatHeader(dlr, info, format === 'ts' ? 'TypeScript, TensorFlow.js' : 'JavaScript, TensorFlow.js', 'js'));
-  parts.push('/* eslint-disable */');
-  parts.push(applyTemplate(runtimeText('scalar.ts'), typed));
-  parts.push('// ---- the rule ----\n');
-  parts.push(`/** When the rule runs: 'epoch' (each epoch from epoch 1) or 'step' (before every step). */`);
-  parts.push(`export const granularity${typed ? `: 'epoch' | 'step'` : ''} = ${JSON.stringify(dlr.granularity)};`);
-  parts.push(`export const ruleText = ${JSON.stringify(info.text)};`);
-  parts.push(`export const signalsRead = ${JSON.stringify(reads)};\n`);
-  parts.push(
-    applyTemplate(
-      `/** The learning rate for the coming ${dlr.granularity}. */\nexport function schedule(s«: Signals», rng«: Rng» = Math.random)«: number» {\n  return ${printJsExpr(dlr.lr)};\n}\n`,
-      typed,
-    ),
-  );
-  if (dlr.accept) {
-    parts.push(
-      applyTemplate(
-        `/** Probability of keeping a tentative step (clamp to [0, 1]); s.dloss is the loss change it caused. */\nexport function acceptance(s«: Signals & { dloss: number }», rng«: Rng» = Math.random)«: number» {\n  return ${printJsExpr(dlr.accept)};\n}\n`,
-        typed,
-      ),
-    );
-  }
-  const epochsCheck = reads.includes('epochs')
-    ? "if (options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');"
-    : '';
-  const epochBegin =
-    dlr.granularity === 'epoch'
-      ? 'setRate(epoch === 0 ? lr0 : schedule(s, rng));'
-      : '// step rule: the rate is set before every batch';
-  const batchBegin = dlr.granularity === 'step' ? 'setRate(schedule(s, rng));' : '// epoch rule: the rate is set at each epoch';
-  parts.push(fillSlots(applyTemplate(runtimeText('lr-callback.ts'), typed), { epochsCheck, onEpochBegin: epochBegin, onBatchBegin: batchBegin }));
-  return parts.join('\n');
+  const fill = (file: RuntimeFile, slots: Record<string, string>): string => fillSlots(applyTemplate(runtimeText(file), typed), slots);
+  const rulePart = fill('lr-callback.ts', {
+    granularity: JSON.stringify(dlr.granularity),
+    ruleText: JSON.stringify(info.text),
+    signalsRead: JSON.stringify(signalsRead(dlr)),
+    rate: printJsExpr(dlr.lr),
+    acceptance: dlr.accept ? fill('acceptance.ts', { accept: printJsExpr(dlr.accept) }) : '',
+  });
+  return [
+    formatHeader(dlr, info, typed ? 'TypeScript, TensorFlow.js' : 'JavaScript, TensorFlow.js', 'js'),
+    '/* eslint-disable */',
+    applyTemplate(runtimeText('scalar.ts'), typed),
+    rulePart,
+  ].join('\n');
 }
 
 export const DLR_TS: ExportTarget = { format: 'ts', variant: 'dlr', generate: (rule, info) => generateJs(rule, info, 'ts') };

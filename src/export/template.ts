@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const RUNTIME_FILES = ['scalar.ts', 'lr-callback.ts', 'tensor.ts', 'optimizer.ts', 'scalar.py', 'signal_tracker.py', 'tensor.py', 'optimizer.py', 'keras_schedule.py', 'schedule.py'] as const;
+export const RUNTIME_FILES = ['scalar.ts', 'lr-callback.ts', 'tensor.ts', 'optimizer.ts', 'acceptance.ts', 'scalar.py', 'signal_tracker.py', 'tensor.py', 'optimizer.py', 'keras_schedule.py', 'schedule.py'] as const;
 export type RuntimeFile = (typeof RUNTIME_FILES)[number];
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -18,7 +18,12 @@ import * as sem from '../../src/grammar/semantics.js';
 import { compileTensorExpr, type TensorInputs } from '../../src/grammar/compile-tensor.js';
 import * as scalarRuntime from '../../src/export/runtime/scalar.js';
 import * as tensorRuntime from '../../src/export/runtime/tensor.js';
-import { createLrCallback } from '../../src/export/runtime/lr-callback.js';
+import { createLrCallback, schedule, signalsRead } from '../../src/export/runtime/lr-callback.js';
+import { acceptance } from '../../src/export/runtime/acceptance.js';
+import * as optimizerRuntime from '../../src/export/runtime/optimizer.js';
+import { adaptiveOptimizer } from '../../src/evaluator/optimizers.js';
+import { liveStates } from '../../src/grammar/simplify.js';
+import type { AlrRule } from '../../src/grammar/ast.js';
 import { applyTemplate, fillSlots, runtimePath, runtimeText, RUNTIME_FILES } from '../../src/export/template.js';
 import { EXPORT_FORMATS, EXPORT_TARGETS, ExportError, exportRule, findTarget } from '../../src/export/targets.js';
 import { parseRule } from '../../src/grammar/parser.js';
@@ -111,10 +116,10 @@ describe('runtime/scalar.ts', () => {
 });
 
 describe('runtime/lr-callback.ts', () => {
-  it('keeps the signals from batch and epoch logs, as it stands (an epoch rule before the rule is pasted in)', () => {
+  it('keeps the signals from batch and epoch logs and sets the rate from the rule, as it stands (its default epoch rule)', () => {
     const rates: number[] = [];
     const optimizer = { learningRate: 0.1 };
-    const cb = createLrCallback(optimizer, { epochs: 3, onRate: (lr) => rates.push(lr) });
+    const cb = createLrCallback(optimizer, { epochs: 3, seed: 5, onRate: (lr) => rates.push(lr) });
     cb.onEpochBegin(0);
     for (const loss of [2, 1]) {
       cb.onBatchBegin(0);
@@ -130,15 +135,88 @@ describe('runtime/lr-callback.ts', () => {
     assert.equal(s.steps_per_epoch, 2);
     assert.equal(s.step, 2);
     assert.equal(s.acc, 0.5);
+    // Epoch 1: the rule's rate, drawing from the same seeded source as a fresh one would.
+    cb.onEpochBegin(1);
+    assert.equal(optimizer.learningRate, schedule({ ...s, epoch: 1 }, scalarRuntime.seededRandom(5)));
+    assert.equal(rates.length, 2);
     assert.throws(() => createLrCallback({}, {}), /give options\.lr0/);
+    assert.ok(!signalsRead.includes('epochs'));
+    assert.doesNotThrow(() => createLrCallback({ learningRate: 0.1 }, {}), 'a rule that does not read epochs does not need them');
   });
 
   it('has the slots the generator fills, and refuses unknown ones', () => {
     const text = runtimeText('lr-callback.ts');
-    const filled = fillSlots(text, { epochsCheck: '', onEpochBegin: 'A();', onBatchBegin: 'B();' });
-    assert.match(filled, /s\.epoch = epoch;\n {6}A\(\);/);
-    assert.throws(() => fillSlots(text, { epochsCheck: '', onEpochBegin: '' }), /onBatchBegin/);
-    assert.throws(() => fillSlots(text, { epochsCheck: '', onEpochBegin: '', onBatchBegin: '', extra: '' }), /extra/);
+    const slots = { granularity: "'step'", ruleText: "'r'", signalsRead: '[]', rate: 'A', acceptance: 'B();' };
+    const filled = fillSlots(text, slots);
+    assert.match(filled, /export const granularity« *: 'epoch' \| 'step'»? = 'step';/);
+    assert.match(filled, /\{\n {2}return A;\n\}\nB\(\);\n/);
+    assert.throws(() => fillSlots(text, { ...slots, rate: undefined as unknown as string }), /rate/);
+    assert.throws(() => fillSlots(text, { ...slots, extra: '' }), /extra/);
+  });
+});
+
+describe('runtime/acceptance.ts', () => {
+  it('computes its default clause, accept: sigmoid(-dloss / lr + noise(0.1))', () => {
+    const signals = { ...createLrCallback({ learningRate: 0.1 }, {}).signals(), dloss: -0.02 };
+    const source = replay([0.25, 0.6]);
+    const want = sem.sigmoid(sem.pdiv(0.02, 0.1) + 0.1 * sem.drawNormal({ uniform: source }));
+    assert.equal(acceptance(signals, replay([0.25, 0.6])), want);
+    assert.match(fillSlots(runtimeText('acceptance.ts'), { accept: 'x' }), /return x;/);
+  });
+});
+
+describe('runtime/optimizer.ts', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+  const rule = parseRule(optimizerRuntime.ruleText, 'alr') as AlrRule;
+
+  it('its defaults are one rule: the text, the kept states and the step agree', () => {
+    assert.deepEqual([...optimizerRuntime.stateNames], liveStates(rule));
+    const grad = tf.tensor1d([0.5, -2, 0], 'float32');
+    const alpha = tf.tensor1d([1, 1, -1], 'float32');
+    const r = optimizerRuntime.ruleStep({ grad, alpha, lr: 0.1, step: 3 });
+    assert.deepEqual(Array.from(r.alpha.dataSync()), Array.from(tf.add(tf.mul(0.9, alpha), grad).dataSync()));
+    assert.deepEqual(Array.from(r.update.dataSync()), Array.from(tf.mul(0.1, r.alpha).dataSync()));
+    tf.dispose([grad, alpha, r.alpha, r.update]);
+  });
+
+  it('takes the engine\'s steps bit for bit on cpu, names its weights <variable>/<state> and leaks nothing', async () => {
+    const start = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
+    const x = tf.randomNormal([8, 4], 0, 1, 'float32', 4);
+    const y = tf.randomNormal([8, 3], 0, 1, 'float32', 5);
+    const a = tf.variable(start.clone(), true, 'runtime-optimizer-a');
+    const b = tf.variable(start.clone(), true, 'runtime-optimizer-b');
+    const loss = (v: tf.Variable) => (): tf.Scalar => tf.losses.meanSquaredError(y, tf.matMul(x, v)) as tf.Scalar;
+    const exported = new optimizerRuntime.EvolvedOptimizer(0.05);
+    const engine = adaptiveOptimizer(rule, 0.05, [{ key: 'b', variable: b }]);
+    exported.minimize(loss(a), false, [a]);
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 5; step++) {
+      if (step > 0) exported.minimize(loss(a), false, [a]);
+      const { grads, value } = tf.variableGrads(loss(b), [b]);
+      engine.apply(grads, step);
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    assert.equal(tf.memory().numTensors, before, 'steps after the first create nothing that stays');
+    assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    const weights = await exported.getWeights();
+    assert.deepEqual(weights.map((w) => w.name), ['iter', 'runtime-optimizer-a/alpha']);
+    const restored = new optimizerRuntime.EvolvedOptimizer();
+    await restored.setWeights(weights.map((w) => ({ name: w.name, tensor: w.tensor.clone() })));
+    assert.equal(restored.iterations, 5);
+    await assert.rejects(restored.setWeights([{ name: 'iter', tensor: tf.scalar(1, 'int32') }, { name: 'v/beta', tensor: tf.zeros([1]) }]), /v has no alpha state/);
+    assert.equal(restored.getConfig().learningRate, 0.001, 'the default rate slot');
+    exported.dispose();
+    restored.dispose();
+    engine.dispose();
+    tf.dispose([start, x, y, a, b]);
+  });
+
+  it('has the slots the generator fills', () => {
+    const slots = { ruleText: '', stateNames: '', stateRules: '{}', updateRule: '', className: '', lr0: '' };
+    assert.doesNotThrow(() => fillSlots(runtimeText('optimizer.ts'), slots));
+    assert.throws(() => fillSlots(runtimeText('optimizer.ts'), { ...slots, extra: '' }), /extra/);
   });
 });
 
@@ -269,6 +347,71 @@ describe('runtime Python files', () => {
           });
       });
     tf.dispose([grad, alpha, inputs.beta, inputs.sigma]);
+  });
+});
+
+/** The rule part python.ts writes, for an epoch or a step rule: lr0 * 0.5^epoch, or lr0 / (1 + step) + batch_loss. */
+function pythonRulePart(granularity: 'epoch' | 'step'): string {
+  const rate = granularity === 'epoch' ? 's["lr0"] * 0.5 ** s["epoch"]' : 's["lr0"] / (1.0 + s["step"]) + s["batch_loss"]';
+  return `import random\nGRANULARITY = "${granularity}"\n\n\ndef rate(s, rng=random):\n    return ${rate}\n\n\n`;
+}
+
+/** A stand-in for torch with the LRScheduler protocol RuleLR relies on (base_lrs from initial_lr; step() sets get_lr()). */
+const FAKE_TORCH = `
+import sys, types
+class _LRScheduler:
+    def __init__(self, optimizer, last_epoch=-1):
+        self.optimizer = optimizer
+        for g in optimizer.param_groups:
+            g.setdefault("initial_lr", g["lr"])
+        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self.step()
+    def step(self):
+        self.last_epoch += 1
+        for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            g["lr"] = lr
+_torch = types.ModuleType("torch")
+_torch.optim = types.SimpleNamespace(lr_scheduler=types.SimpleNamespace(LRScheduler=_LRScheduler))
+sys.modules["torch"] = _torch
+`;
+
+describe('runtime Python schedule and optimizer files', () => {
+  const read = (file: Parameters<typeof runtimePath>[0]): string => readFileSync(runtimePath(file), 'utf8');
+
+  it('keras_schedule.py: epoch 0 keeps the starting rate, later epochs take the rule\'s', (t) => {
+    if (!hasPython) return t.skip('python3 is not installed');
+    const out = python(`${pythonRulePart('epoch')}${read('keras_schedule.py')}\nf = make_schedule(epochs=4)\nprint([f(0, 0.2), f(1, 0.2), f(3, 0.05), schedule(0, 0.3)])\n`);
+    assert.deepEqual(JSON.parse(out), [0.2, 0.1, 0.025, 0.3]);
+  });
+
+  it('schedule.py: RuleSchedule and RuleLR (against a stand-in for torch) follow the rule, for epoch and step rules', (t) => {
+    if (!hasPython) return t.skip('python3 is not installed');
+    const drive =
+      'hand = RuleSchedule(0.4, epochs=3)\nby_hand = [hand.step(loss=1.0, acc=0.5) for _ in range(3)]\n' +
+      'opt = types.SimpleNamespace(param_groups=[{"lr": 0.4}, {"lr": 0.2}])\nsched = RuleLR(opt)\nlrs = [[g["lr"] for g in opt.param_groups]]\n' +
+      'for _ in range(2):\n    sched.step()\n    lrs.append([g["lr"] for g in opt.param_groups])\nimport json\nprint(json.dumps([by_hand, lrs]))\n';
+    const run = (g: 'epoch' | 'step'): unknown =>
+      JSON.parse(python(`${FAKE_TORCH}${pythonRulePart(g)}${read('signal_tracker.py')}\n${read('schedule.py')}\n${drive}`));
+    // Epoch rule: the rate for the next epoch after each epoch; the scheduler starts at the base rates.
+    assert.deepEqual(run('epoch'), [[0.2, 0.1, 0.05], [[0.4, 0.2], [0.2, 0.1], [0.1, 0.05]]]);
+    // Step rule: RuleSchedule.step(loss) records the batch loss (the step count is the tracker's); RuleLR reads last_epoch as the step.
+    assert.deepEqual(run('step'), [[1.4, 1.4, 1.4], [[0.4, 0.2], [0.2, 0.1], [0.4 / 3, 0.2 / 3]]]);
+  });
+
+  it('optimizer.py: rule_step loops over STATE_NAMES as the generated rule part lists them (NumPy, when installed)', (t) => {
+    if (!hasNumpy) return t.skip('python3 with numpy is not installed');
+    const rulePart = (states: string): string =>
+      `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\n` +
+      'STATE_RULES = {\n    "alpha": lambda o, x: o.add(o.mul(o.c(0.9), x["alpha"]), x["grad"]),\n    "beta": lambda o, x: o.add(x["beta"], x["alpha"]),\n}\n\n\n' +
+      `def update_rule(o, x):\n    return o.mul(o.c(x["lr"]), ${states === '' ? 'x["grad"]' : 'x["beta"]'})\n\n\n`;
+    const drive = 'import numpy as np\nw = np.array([1.0, 2.0], dtype=np.float32)\nopt = NumpyOptimizer()\nfor g in ([1.0, -1.0], [0.5, 0.5], [2.0, 0.0]):\n    opt.step([w], [np.array(g)])\nprint(json.dumps([float(v) for v in w] + [opt.iterations, sorted(opt.states[0])]))\n';
+    const run = (states: string): unknown[] => JSON.parse(python(`import json\n${read('tensor.py')}\n${rulePart(states)}${read('optimizer.py')}\n${drive}`)) as unknown[];
+    // alpha: 1, 1.4, 3.26 (first weight); beta sums alpha: 1, 2.4, 5.66; w -= 0.5 * beta.
+    const both = run('"alpha", "beta"');
+    assert.ok(Math.abs((both[0] as number) - (1 - 0.5 * (1 + 2.4 + 5.66))) < 1e-5, JSON.stringify(both));
+    assert.deepEqual(both.slice(2), [3, ['alpha', 'beta']]);
+    assert.deepEqual(run(''), [1 - 0.5 * 3.5, 2 - 0.5 * -0.5, 3, []], 'a rule without states: plain SGD');
   });
 });
 

@@ -1,18 +1,31 @@
 /**
- * The TensorFlow.js callback of exported schedule modules: keeps the signals
- * from batch and epoch logs and sets the optimizer's rate from the rule's
- * `schedule`. The generator (src/export/js.ts) copies the text between the
- * @module lines after the rule, filling each slot (a span opened by a comment
- * "@name{" and closed by a comment "}") with what the rule needs; the default
- * text here is an epoch rule's, so this file type-checks and lints as it
- * stands. «…» spans are TypeScript-only, as in scalar.ts.
+ * The rule part and the TensorFlow.js callback of exported schedule modules:
+ * the rule's constants and `schedule`, then a callback that keeps the signals
+ * from batch and epoch logs and sets the optimizer's rate from `schedule`,
+ * each epoch or before each batch as `granularity` says. The generator
+ * (src/export/js.ts) copies the text between the @module lines after
+ * runtime/scalar.ts, filling each slot (a span opened by a comment "@name{"
+ * and closed by a comment "}") with the rule's text, granularity, signals and
+ * expressions, and `acceptance` (runtime/acceptance.ts) when the rule has an
+ * acceptance clause. The defaults here are the rule
+ * `epoch: lr0 * pow(0.9, epoch) * (1 + noise(0.01))`, so the file type-checks,
+ * lints and runs as it stands. «…» spans are TypeScript-only, as in scalar.ts.
  */
-import { seededRandom, type Rng, type Signals } from './scalar.js';
-
-// Defined by the rule part of each exported module.
-declare function schedule(s: Signals, rng: Rng): number;
+import { noise, ppow, seededRandom, type Rng, type Signals } from './scalar.js';
 
 // @module-begin
+// ---- the rule ----
+
+/** When the rule runs: 'epoch' (each epoch from epoch 1) or 'step' (before every step). */
+export const granularity/*«*/: 'epoch' | 'step'/*»*/ = /*@granularity{*/'epoch'/*}*/;
+export const ruleText = /*@ruleText{*/'epoch: lr0 * pow(0.9, epoch) * (1 + noise(0.01))'/*}*/;
+export const signalsRead = /*@signalsRead{*/['epoch', 'lr0']/*}*/;
+
+/** The learning rate for the coming epoch (epoch rules) or step (step rules). */
+export function schedule(s/*«*/: Signals/*»*/, rng/*«*/: Rng/*»*/ = Math.random)/*«*/: number/*»*/ {
+  return /*@rate{*/s.lr0 * ppow(0.9, s.epoch) * (1 + noise(rng, 0.01))/*}*/;
+}
+/*@acceptance{*//*}*/
 
 // ---- TensorFlow.js callback ----
 
@@ -63,7 +76,7 @@ export function createLrCallback(optimizer/*«*/: object/*»*/, options/*«*/: L
   const current = typeof target.learningRate === 'number' ? target.learningRate : undefined;
   const lr0 = options.lr0 ?? current;
   if (lr0 === undefined || !Number.isFinite(lr0)) throw new Error('createLrCallback: give options.lr0 (the optimizer has no readable learningRate)');
-  /*@epochsCheck{*/if (options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');/*}*/
+  if (signalsRead.includes('epochs') && options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');
   const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
   const s/*«*/: Signals/*»*/ = {
     epoch: 0,
@@ -92,7 +105,7 @@ export function createLrCallback(optimizer/*«*/: object/*»*/, options/*«*/: L
   return {
     onEpochBegin(epoch/*«*/: number/*»*/)/*«*/: void/*»*/ {
       s.epoch = epoch;
-      /*@onEpochBegin{*/setRate(epoch === 0 ? lr0 : schedule(s, rng));/*}*/
+      if (granularity === 'epoch') setRate(epoch === 0 ? lr0 : schedule(s, rng));
     },
     onEpochEnd(_epoch/*«*/: number/*»*/, logs/*«*/?: Record<string, unknown>/*»*/)/*«*/: void/*»*/ {
       if (batchLosses.length > 0) {
@@ -113,7 +126,7 @@ export function createLrCallback(optimizer/*«*/: object/*»*/, options/*«*/: L
       batchLosses = [];
     },
     onBatchBegin(_batch/*«*/: number/*»*/)/*«*/: void/*»*/ {
-      /*@onBatchBegin{*//* epoch rule: the rate is set at each epoch *//*}*/
+      if (granularity === 'step') setRate(schedule(s, rng));
     },
     onBatchEnd(_batch/*«*/: number/*»*/, logs/*«*/?: Record<string, unknown>/*»*/)/*«*/: void/*»*/ {
       const loss = logNumber(logs, 'loss');
