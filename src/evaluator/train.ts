@@ -25,7 +25,8 @@ import { SignalTracker } from '../schedule/tracker.js';
 import type { Model } from '../tasks/models.js';
 import { takeValues } from '../tasks/read-values.js';
 import type { Fidelity, PreparedTask, Task, TaskOptions } from '../tasks/task.js';
-import { adaptiveOptimizer, baseOptimizer, resolveLr0, type StepApplier } from './optimizers.js';
+import { resolveLr0 } from './lr0.js';
+import { adaptiveOptimizer, baseOptimizer, type StepApplier } from './optimizers.js';
 import { adapterInUse, type AdapterInfo } from './webgpu.js';
 
 /** What drives the weights: a schedule on a base optimizer, or an adaptive rule. */

@@ -24,8 +24,11 @@ import { quantile } from './fitness.js';
 import { emptyStandings, recordGeneration, sortedBaselines } from './hall-of-fame.js';
 import type { Individual, Origin } from './individual.js';
 import { type CampaignSummary, type Counters, type ScoredCandidate, type Standings, type TaskOutcome, emptyCounters } from './records.js';
-import { rescoreStandings } from './rescoring.js';
-import { Scorer, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
+import { finalSeeds, rescoreStandings } from './rescoring.js';
+import { tuneStandings, type TuningPlan, type TuningSettings } from './tuning.js';
+import { resolveLr0 } from '../evaluator/lr0.js';
+import { lookupTask } from '../tasks/registry.js';
+import { evaluationSeed, Scorer, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
 import type { SearchStrategy } from './search-strategy.js';
 import { seedIndividuals } from './seeding.js';
 import { DEFAULT_STRATEGY_NAME, lookupStrategy } from './strategies.js';
@@ -194,6 +197,9 @@ async function runGeneration(ctx: Context, generation: number): Promise<void> {
 async function finish(ctx: Context): Promise<void> {
   const { config, run, store } = ctx;
   run.standings = await rescoreStandings(config, run.standings, (text, task, fidelity, seed) => ctx.scorer.runOne(text, task, fidelity, seed), ctx.log);
+  if (config.tuning !== false && config.finalSeeds > 0) {
+    run.standings = await tuneStandings(run.standings, tuningPlan(config, config.tuning), (text, task, seed, lr0) => ctx.scorer.runOne(text, task, 'full', seed, lr0), ctx.log);
+  }
   const { hallOfFame, bestBaseline, baselines, bestEvolved } = run.standings;
   store.writeResults({
     campaign: config.name,
@@ -206,6 +212,18 @@ async function finish(ctx: Context): Promise<void> {
   });
   run.complete = true;
   store.writeCheckpoint(config.generations + 1, checkpointOf(config, run));
+}
+
+/** Equal tuning over the search tasks and the held-out ones, centred where each task trains untuned. */
+function tuningPlan(config: CampaignConfig, settings: TuningSettings): TuningPlan {
+  const kind = config.variant === 'dlr' ? config.optimizer : 'alr';
+  return {
+    settings,
+    tasks: [...config.tasks.map((name) => ({ name, heldOut: false })), ...(config.validation?.tasks ?? []).map((name) => ({ name, heldOut: true }))],
+    searchSeed: evaluationSeed(config),
+    testSeeds: finalSeeds(config),
+    centreOf: (task) => resolveLr0(lookupTask(task, config.budgets), kind, config.lr0),
+  };
 }
 
 /** The checkpoint body of a run, its fields in the order campaigns have always written them. */

@@ -9,7 +9,9 @@ import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choice
 import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import { InputError } from '../errors.js';
 import { BASE_OPTIMIZERS } from '../schedule/base-optimizer.js';
+import { AGGREGATES, DEFAULT_AGGREGATE, type Aggregate } from './fitness.js';
 import { DEFAULT_STRATEGY } from './strategy.js';
+import { DEFAULT_TUNING, type TuningSettings } from './tuning.js';
 import { strategyNames } from './strategies.js';
 
 export interface CampaignConfig {
@@ -61,7 +63,27 @@ export interface CampaignConfig {
   readonly finalSeeds: number;
   /** Baselines re-scored with the same fresh seeds: every seeded one, or only the best. */
   readonly rescoreBaselines: 'all' | 'best';
+  /** How several tasks' ratios to the reference combine into one fitness (fitness.ts). */
+  readonly aggregate: Aggregate;
+  /**
+   * Equal tuning of lr0 for every finalist and baseline before the test
+   * comparison (tuning.ts), or false. Saved configs that predate the field
+   * ran without it.
+   */
+  readonly tuning: TuningSettings | false;
+  /** Tasks the search never sees, on which finalists and baselines are tuned and tested too. */
+  readonly validation?: { readonly tasks: readonly string[] };
 }
+
+/**
+ * What a saved config that predates a field ran with. A saved config is always
+ * a resolved one, so a field it lacks was added later: it gets the behaviour
+ * the campaign had, not today's default (the store applies this on read).
+ */
+export const LEGACY_CONFIG_VALUES: Readonly<Record<string, unknown>> = { aggregate: 'mean', tuning: false };
+
+/** The grammar new campaigns of each variant search: the rate-relative ones (docs/rule-language.md). */
+export const DEFAULT_GRAMMARS: Readonly<Record<Variant, string>> = { dlr: 'dlr-relative', alr: 'alr-relative' };
 
 export class ConfigError extends InputError {
   constructor(message: string) {
@@ -73,7 +95,7 @@ export class ConfigError extends InputError {
 export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | 'tasks'> {
   return {
     variant,
-    grammar: variant,
+    grammar: DEFAULT_GRAMMARS[variant],
     optimizer: 'adam',
     population: DEFAULT_STRATEGY.populationSize,
     generations: 12,
@@ -95,8 +117,10 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
     timeLimit: 600,
     splitSeed: 0,
     hallOfFame: 10,
-    finalSeeds: 3,
+    finalSeeds: 5,
     rescoreBaselines: 'all',
+    aggregate: DEFAULT_AGGREGATE,
+    tuning: DEFAULT_TUNING,
   };
 }
 
@@ -104,7 +128,7 @@ const KNOWN_FIELDS = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
-  'rescoreBaselines',
+  'rescoreBaselines', 'aggregate', 'tuning', 'validation',
 ]);
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -224,6 +248,40 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     hallOfFame: integer(raw, 'hallOfFame', 1, 1000, d.hallOfFame),
     finalSeeds: integer(raw, 'finalSeeds', 0, 100, d.finalSeeds),
     rescoreBaselines: oneOf(raw, 'rescoreBaselines', ['all', 'best'] as const, d.rescoreBaselines),
+    aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
+    tuning: tuningOf(raw.tuning, d.tuning),
+    ...validationOf(raw.validation, tasks as string[]),
   };
   return config;
+}
+
+/** "tuning": false, true (the default grid), or {"points": odd n, "span": s}. */
+function tuningOf(raw: unknown, fallback: TuningSettings | false): TuningSettings | false {
+  if (raw === undefined) return fallback;
+  if (raw === false) return false;
+  if (raw === true) return DEFAULT_TUNING;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('"tuning" must be false, true, or {"points": 7, "span": 30}');
+  }
+  const t = raw as Raw;
+  for (const key of Object.keys(t)) if (key !== 'points' && key !== 'span') throw new ConfigError(`unknown field "tuning.${key}" (known: points, span)`);
+  const points = integer(t, 'points', 1, 99, DEFAULT_TUNING.points);
+  if (points % 2 === 0) throw new ConfigError(`"tuning.points" must be odd (the untuned rate is the middle point), not ${points}`);
+  return { points, span: number(t, 'span', 1, 1e6, DEFAULT_TUNING.span) };
+}
+
+/** "validation": {"tasks": [...]} or a comma-separated list; tasks the search also uses are refused. */
+function validationOf(raw: unknown, searchTasks: readonly string[]): { validation?: { tasks: string[] } } {
+  if (raw === undefined) return {};
+  const listRaw = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Raw).tasks : raw;
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    for (const key of Object.keys(raw)) if (key !== 'tasks') throw new ConfigError(`unknown field "validation.${key}" (known: tasks)`);
+  }
+  const tasks = typeof listRaw === 'string' ? listRaw.split(',').map((t) => t.trim()).filter((t) => t !== '') : listRaw;
+  if (!Array.isArray(tasks) || tasks.some((t) => typeof t !== 'string' || t === '')) {
+    throw new ConfigError('"validation" must be {"tasks": ["fashion-mnist-mlp", ...]}');
+  }
+  const shared = (tasks as string[]).filter((t) => searchTasks.includes(t));
+  if (shared.length > 0) throw new ConfigError(`"validation.tasks" must be tasks the search never sees; ${shared.join(', ')} ${shared.length === 1 ? 'is' : 'are'} in "tasks"`);
+  return tasks.length === 0 ? {} : { validation: { tasks: [...new Set(tasks as string[])] } };
 }

@@ -58,8 +58,26 @@ export interface HallOfFameEntry {
   readonly generation: number;
   readonly wallMs: number;
   readonly curves?: Readonly<Record<string, TrainResult['curves']>>;
+  /**
+   * Filled at the end when the campaign tunes (config "tuning"): per task —
+   * search tasks and held-out validation tasks — the lr0 chosen on the
+   * validation split and the test metrics at that lr0 over the fresh seeds.
+   */
+  readonly tuned?: Readonly<Record<string, TunedTask>>;
   /** Filled at the end: test metrics over fresh seeds, per task. */
   readonly test?: Readonly<Record<string, TestScores>>;
+}
+
+/** One rule on one task after equal tuning of lr0 (tuning.ts). */
+export interface TunedTask {
+  /** The rate chosen on the validation split with the search seed. */
+  readonly lr0: number;
+  /** Every rate tried, with its validation score (null: the run stopped). */
+  readonly grid: ReadonlyArray<{ readonly lr0: number; readonly score: number | null }>;
+  /** Test metrics at the chosen rate over the fresh seeds (the same seeds for every rule). */
+  readonly test: TestScores;
+  /** A validation task: the search never saw it. */
+  readonly heldOut: boolean;
 }
 
 /** Test metrics of one rule on one task over the fresh seeds. */

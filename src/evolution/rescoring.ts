@@ -65,7 +65,8 @@ function testRescorer(config: CampaignConfig, runOne: RunOne): (h: HallOfFameEnt
   };
 }
 
-function testScores(outcomes: readonly TaskOutcome[]): TestScores {
+/** The test metrics of a rule's fresh-seed runs on one task. */
+export function testScores(outcomes: readonly TaskOutcome[]): TestScores {
   const metric = outcomes.map((o) => Object.keys(o.test ?? {})[0]).find((m) => m !== undefined) ?? 'score';
   const values = outcomes.map((o) => (o.ok ? (o.test?.[metric] ?? o.score) : NaN));
   const finite = values.filter((v) => Number.isFinite(v));

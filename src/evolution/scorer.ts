@@ -153,7 +153,7 @@ export class Scorer {
   }
 
   private combine(outcomes: Outcomes, fidelity: Fidelity): number {
-    return combineScores(scoresOf(outcomes), this.references[fidelity]);
+    return combineScores(scoresOf(outcomes), this.references[fidelity], this.config.aggregate);
   }
 
   private async scoreTasks(rule: Rule, text: string, fidelity: Fidelity, order: number): Promise<Record<string, TaskOutcome>> {
@@ -198,7 +198,8 @@ export class Scorer {
   }
 
   /** One training run, outside the cache (the final re-scoring uses it with fresh seeds). */
-  async runOne(text: string, task: string, fidelity: Fidelity, seed = evaluationSeed(this.config)): Promise<TaskOutcome> {
+  /** One training run; `lr0` overrides the campaign's starting rate (equal tuning tries a grid of them). */
+  async runOne(text: string, task: string, fidelity: Fidelity, seed = evaluationSeed(this.config), lr0 = this.config.lr0): Promise<TaskOutcome> {
     const { config, counters } = this;
     counters.evaluations++;
     this.listener?.started();
@@ -213,7 +214,7 @@ export class Scorer {
       // The trainer stops itself a little before the pool would kill the worker, so a slow run ends
       // with its curves and a floor score rather than as a killed thread.
       timeLimitMs: config.timeLimit * 900,
-      ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}),
+      ...(lr0 !== undefined ? { lr0 } : {}),
       ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
       ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
     };

@@ -31,7 +31,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncate
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadLatestCheckpoint, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
-import { ConfigError, resolveConfig, type CampaignConfig } from './config.js';
+import { ConfigError, LEGACY_CONFIG_VALUES, resolveConfig, type CampaignConfig } from './config.js';
 import type { Fidelity } from '../tasks/task.js';
 import { bestEvolvedFromEvents, ranked, sortedBaselines } from './hall-of-fame.js';
 import type { Origin } from './individual.js';
@@ -181,13 +181,21 @@ export class CampaignStore {
   }
 
   /** The saved config as written (resuming merges run-time overrides into it before resolving). */
+  /**
+   * The saved config as written, with the values that campaigns ran with
+   * before a field existed filled in where it is missing (a saved config is
+   * always a resolved one, so a missing field is a newer one).
+   */
   rawConfig(): Record<string, unknown> {
     if (!this.exists()) throw new CampaignFolderError(`${this.dir} is not a campaign folder (no config.json)`);
+    let saved: unknown;
     try {
-      return JSON.parse(readFileSync(this.configPath, 'utf8')) as Record<string, unknown>;
+      saved = JSON.parse(readFileSync(this.configPath, 'utf8'));
     } catch (err) {
       throw new CampaignFolderError(`${this.configPath}: ${(err as Error).message}`);
     }
+    if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new CampaignFolderError(`${this.configPath}: not a JSON object`);
+    return { ...LEGACY_CONFIG_VALUES, ...(saved as Record<string, unknown>) };
   }
 
   config(): CampaignConfig {

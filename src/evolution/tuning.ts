@@ -8,10 +8,12 @@
  * test split with fresh seeds (as DeepOBS does, and the Lion and AutoLR
  * papers did for their baselines).
  *
- * This module is the protocol's arithmetic: the grid and the choice. Which
- * runs it takes is the campaign's business; nothing here ever sees a test
- * metric.
+ * The grid and the choice are pure arithmetic; `tuneStandings` runs the
+ * stage. Selection never sees a test metric: the test runs happen at the
+ * chosen rate, after it is chosen.
  */
+import type { HallOfFameEntry, Standings, TaskOutcome, TunedTask } from './records.js';
+import { testScores } from './rescoring.js';
 
 export interface TuningSettings {
   /** Points on the grid (odd, so the untuned rate is one of them). */
@@ -61,4 +63,70 @@ export function pickTuned(trials: readonly TuningTrial[], center: number): Tunin
     if (distance(t) !== distance(best)) return distance(t) < distance(best) ? t : best;
     return t.lr0 < best.lr0 ? t : best;
   });
+}
+
+/** Trains a rule on a task at full fidelity with a given seed and starting rate. */
+export type RunAt = (text: string, task: string, seed: number, lr0: number) => Promise<TaskOutcome>;
+
+export interface TuningPlan {
+  readonly settings: TuningSettings;
+  /** Every task the comparison covers: the search's, then the held-out ones. */
+  readonly tasks: ReadonlyArray<{ readonly name: string; readonly heldOut: boolean }>;
+  /** The seed candidates were scored with during the search: tuning selects with it, on the validation split. */
+  readonly searchSeed: number;
+  /** The fresh seeds of the test comparison, the same for every rule. */
+  readonly testSeeds: readonly number[];
+  /** The rate a task trains from untuned: the grid's centre. */
+  readonly centreOf: (task: string) => number;
+}
+
+/**
+ * Tunes every finalist and baseline of the standings — the hall of fame, the
+ * best evolved rule and the re-scored baselines — on every task of the plan,
+ * each distinct rule (by structural hash) once however many lists hold it.
+ * Selection reads only validation scores; test runs happen at the chosen
+ * rate afterwards.
+ */
+export async function tuneStandings(standings: Standings, plan: TuningPlan, runAt: RunAt, log: (line: string) => void): Promise<Standings> {
+  const byHash = new Map<string, Promise<Record<string, TunedTask>>>();
+  const tune = (h: HallOfFameEntry): Promise<HallOfFameEntry> => {
+    let tuned = byHash.get(h.hash);
+    if (!tuned) {
+      tuned = tuneRule(h.text, plan, runAt);
+      byHash.set(h.hash, tuned);
+    }
+    return tuned.then((t) => ({ ...h, tuned: t }));
+  };
+  const rules = new Set([...standings.hallOfFame, ...(standings.bestEvolved ? [standings.bestEvolved] : []), ...rescoredBaselines(standings)].map((h) => h.hash));
+  const runs = rules.size * plan.tasks.length * (plan.settings.points + plan.testSeeds.length);
+  log(`tuning lr0 for ${rules.size} rule(s) on ${plan.tasks.length} task(s): ${plan.settings.points} rates each, then ${plan.testSeeds.length} fresh seeds at the best (${runs} runs)`);
+  const [hallOfFame, bestEvolved, baselineEntries] = await Promise.all([
+    Promise.all(standings.hallOfFame.map(tune)),
+    standings.bestEvolved ? tune(standings.bestEvolved) : Promise.resolve(undefined),
+    Promise.all(Object.entries(standings.baselines).map(async ([name, b]) => [name, b.test ? await tune(b) : b] as const)),
+  ]);
+  const baselines = Object.fromEntries(baselineEntries);
+  const bestBaseline = standings.bestBaseline?.origin.kind === 'seed' ? (baselines[standings.bestBaseline.origin.baseline] ?? standings.bestBaseline) : standings.bestBaseline;
+  return { hallOfFame, baselines, ...(bestBaseline ? { bestBaseline } : {}), ...(bestEvolved ? { bestEvolved } : {}) };
+}
+
+/** The baselines the final stage re-scored (those with test scores): tuning compares the same set. */
+function rescoredBaselines(standings: Standings): HallOfFameEntry[] {
+  return Object.values(standings.baselines).filter((b) => b.test !== undefined);
+}
+
+async function tuneRule(text: string, plan: TuningPlan, runAt: RunAt): Promise<Record<string, TunedTask>> {
+  const out: Record<string, TunedTask> = {};
+  for (const task of plan.tasks) {
+    const centre = plan.centreOf(task.name);
+    const grid = tuningGrid(centre, plan.settings);
+    const trials = await Promise.all(grid.map(async (lr0) => {
+      const o = await runAt(text, task.name, plan.searchSeed, lr0);
+      return { lr0, score: o.ok && Number.isFinite(o.score) ? o.score : undefined };
+    }));
+    const chosen = pickTuned(trials, centre);
+    const tests = await Promise.all(plan.testSeeds.map((seed) => runAt(text, task.name, seed, chosen.lr0)));
+    out[task.name] = { lr0: chosen.lr0, grid: trials.map((t) => ({ lr0: t.lr0, score: t.score ?? null })), test: testScores(tests), heldOut: task.heldOut };
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * target up.
  */
 import type { Rule } from '../grammar/ast.js';
-import { DEFAULT_LR0 } from '../evaluator/optimizers.js';
+import { DEFAULT_LR0 } from '../evaluator/lr0.js';
 import { ALR_JS, ALR_TS } from './alr-js.js';
 import { ALR_PY } from './alr-python.js';
 import type { ExportInfo } from './header.js';

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { Variant } from '../../grammar/ast.js';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../evaluator/backend.js';
-import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
+import { DEFAULT_LR0 } from '../../evaluator/lr0.js';
 import { driverFor, train, type TrainResult } from '../../evaluator/train.js';
 import type { BaseOptimizer } from '../../baselines/types.js';
 import { lookupTask, TASKS } from '../../tasks/registry.js';

@@ -84,7 +84,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         out(options.json ? JSON.stringify(completed, null, 2) : formatSummary(completed));
         return;
       }
-      for (const t of config.tasks) {
+      for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
         try {
           lookupTask(t, config.budgets);
         } catch (e) {

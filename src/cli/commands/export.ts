@@ -10,7 +10,7 @@ import type { HallOfFameEntry } from '../../evolution/records.js';
 import { readResultsFile } from '../../evolution/store.js';
 import type { ExportInfo } from '../../export/header.js';
 import { EXPORT_FORMATS, exportRule, type ExportFormat } from '../../export/targets.js';
-import { DEFAULT_LR0 } from '../../evaluator/optimizers.js';
+import { DEFAULT_LR0 } from '../../evaluator/lr0.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { resolveRuleOfAnyVariant } from '../rule-argument.js';
