@@ -155,6 +155,22 @@ describe('runtime/lr-callback.ts', () => {
   });
 });
 
+describe('schedule modules from the runtime files', () => {
+  it('type-check under --strict for a rule that reads no signal and for one with an acceptance clause', () => {
+    const files = ['step: 0.004', 'step: lr0 * pow(0.99, step); accept: sigmoid(-dloss / lr)'].map((text, i) => {
+      const path = join(dir, `schedule-${i}.ts`);
+      writeFileSync(path, exportRule(parseRule(text, 'dlr'), { text }, 'ts'));
+      return path;
+    });
+    const r = spawnSync(
+      'npx',
+      ['tsc', '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', ...files],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  });
+});
+
 describe('runtime/acceptance.ts', () => {
   it('computes its default clause, accept: sigmoid(-dloss / lr + noise(0.1))', () => {
     const signals = { ...createLrCallback({ learningRate: 0.1 }, {}).signals(), dloss: -0.02 };

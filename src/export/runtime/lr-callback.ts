@@ -19,7 +19,7 @@ import { noise, ppow, seededRandom, type Rng, type Signals } from './scalar.js';
 /** When the rule runs: 'epoch' (each epoch from epoch 1) or 'step' (before every step). */
 export const granularity/*«*/: 'epoch' | 'step'/*»*/ = /*@granularity{*/'epoch'/*}*/;
 export const ruleText = /*@ruleText{*/'epoch: lr0 * pow(0.9, epoch) * (1 + noise(0.01))'/*}*/;
-export const signalsRead = /*@signalsRead{*/['epoch', 'lr0']/*}*/;
+export const signalsRead/*«*/: string[]/*»*/ = /*@signalsRead{*/['epoch', 'lr0']/*}*/;
 
 /** The learning rate for the coming epoch (epoch rules) or step (step rules). */
 export function schedule(s/*«*/: Signals/*»*/, rng/*«*/: Rng/*»*/ = Math.random)/*«*/: number/*»*/ {
