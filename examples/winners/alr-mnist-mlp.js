@@ -75,19 +75,23 @@ export const ruleText = "alpha: grad; beta: step; sigma: beta; update: -min(alph
 /** The per-variable states this rule keeps (the others stay zero and are never read). */
 export const stateNames = ['alpha', 'beta', 'sigma'];
 
+// Each kept state's new value, then the update, as tfjs calls over the step's inputs x.
+const stateRules = {
+  alpha: (x) => x.grad,
+  beta: (x) => c(x.step),
+  sigma: (x) => x.beta,
+};
+const updateRule = (x) => tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.greater(tf.cos(pmax(x.sigma, tf.where(tf.less(x.grad, tf.neg(c((-0.798)))), x.sigma, x.grad))), tf.add(tf.where(tf.greater(x.grad, x.grad), c(0.915), x.sigma), x.beta)), x.beta, tf.where(tf.greaterEqual(tf.neg(x.beta), tf.neg(tf.where(tf.equal(tf.square(x.alpha), x.beta), x.grad, tf.add(tf.abs(tf.sigmoid(tf.neg(tf.sub(tf.where(tf.notEqual(c(x.step), x.sigma), c(x.step), x.sigma), x.alpha)))), tf.neg(c(x.lr)))))), x.alpha, tf.where(tf.greaterEqual(x.sigma, x.alpha), x.alpha, c(x.step)))))), psqrt(x.beta)), plog10(tf.cos(x.alpha)), x.grad);
+
 /**
  * One step for one weight tensor: each state in order alpha, beta, sigma (each
  * seeing the states already updated), then the update; w ← w − update.
  */
 export function ruleStep(x) {
-  const alpha = x.grad;
-  x.alpha = alpha;
-  const beta = c(x.step);
-  x.beta = beta;
-  const sigma = x.beta;
-  x.sigma = sigma;
-  const update = tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.greater(tf.cos(pmax(x.sigma, tf.where(tf.less(x.grad, tf.neg(c((-0.798)))), x.sigma, x.grad))), tf.add(tf.where(tf.greater(x.grad, x.grad), c(0.915), x.sigma), x.beta)), x.beta, tf.where(tf.greaterEqual(tf.neg(x.beta), tf.neg(tf.where(tf.equal(tf.square(x.alpha), x.beta), x.grad, tf.add(tf.abs(tf.sigmoid(tf.neg(tf.sub(tf.where(tf.notEqual(c(x.step), x.sigma), c(x.step), x.sigma), x.alpha)))), tf.neg(c(x.lr)))))), x.alpha, tf.where(tf.greaterEqual(x.sigma, x.alpha), x.alpha, c(x.step)))))), psqrt(x.beta)), plog10(tf.cos(x.alpha)), x.grad);
-  return { alpha: tf.broadcastTo(alpha, x.grad.shape), beta: tf.broadcastTo(beta, x.grad.shape), sigma: tf.broadcastTo(sigma, x.grad.shape), update: tf.broadcastTo(update, x.grad.shape) };
+  for (const s of stateNames) (x)[s] = (stateRules[s])(x);
+  const update = updateRule(x);
+  const states = Object.fromEntries(stateNames.map((s) => [s, tf.broadcastTo(x[s], x.grad.shape)]));
+  return { ...states, update: tf.broadcastTo(update, x.grad.shape) };
 }
 
 /** The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })). */
@@ -120,10 +124,9 @@ export class EvolvedOptimizer extends tf.Optimizer {
       if (variable === undefined) throw new Error(`EvolvedOptimizer: no variable named ${name}`);
       const state = this.stateOf(name, variable);
       tf.tidy(() => {
-        const r = ruleStep({ grad: gradient, alpha: state.alpha, beta: state.beta, sigma: state.sigma, lr: this.learningRate, step });
-        state.alpha.assign(r.alpha);
-        state.beta.assign(r.beta);
-        state.sigma.assign(r.sigma);
+        // The states first, so that a stray "<variable>/grad" weight cannot stand in for the gradient.
+        const r = ruleStep({ ...state, grad: gradient, lr: this.learningRate, step });
+        for (const s of stateNames) (state[s]).assign(r[s]);
         variable.assign(tf.sub(variable, r.update));
       });
     }
@@ -133,20 +136,20 @@ export class EvolvedOptimizer extends tf.Optimizer {
   stateOf(name, variable) {
     let state = this.states.get(name);
     if (state === undefined) {
-      state = { alpha: tf.variable(tf.zerosLike(variable), false), beta: tf.variable(tf.zerosLike(variable), false), sigma: tf.variable(tf.zerosLike(variable), false) };
+      state = Object.fromEntries(stateNames.map((s) => [s, tf.variable(tf.zerosLike(variable), false)]));
       this.states.set(name, state);
     }
     return state;
   }
 
   dispose() {
-    for (const s of this.states.values()) tf.dispose([s.alpha, s.beta, s.sigma]);
+    for (const s of this.states.values()) tf.dispose(stateNames.map((n) => s[n]));
     this.states.clear();
   }
 
   /** The iteration count, then every state (named "<variable>/<state>", as tfjs's own optimizers name theirs). */
   async getWeights() {
-    const weights = [...this.states].flatMap(([owner, s]) => [{ name: `${owner}/alpha`, tensor: s.alpha }, { name: `${owner}/beta`, tensor: s.beta }, { name: `${owner}/sigma`, tensor: s.sigma }]);
+    const weights = [...this.states].flatMap(([owner, s]) => stateNames.map((n) => ({ name: `${owner}/${n}`, tensor: s[n] })));
     return [await this.saveIterations(), ...weights];
   }
 

@@ -74,23 +74,35 @@ function pmax(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 export const ruleText = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad";
 /** The per-variable states this rule keeps (the others stay zero and are never read). */
 export const stateNames = ['alpha', 'beta', 'sigma'] as const;
-type States = { alpha: tf.Variable; beta: tf.Variable; sigma: tf.Variable };
-type StepInputs = { grad: tf.Tensor; alpha: tf.Tensor; beta: tf.Tensor; sigma: tf.Tensor; lr: number; step: number };
-type StepOutputs = { alpha: tf.Tensor; beta: tf.Tensor; sigma: tf.Tensor; update: tf.Tensor };
+type StateName = (typeof stateNames)[number];
+/**
+ * One tensor per kept state. A rule that keeps none makes StateName `never`,
+ * and TypeScript refuses to call or assign what a `never` key reads: the loops
+ * over stateNames assert the element type they index for that case.
+ */
+type PerState<T> = { [S in StateName]: T };
+type States = PerState<tf.Variable>;
+type StepInputs = { grad: tf.Tensor; lr: number; step: number } & PerState<tf.Tensor>;
+type StepOutputs = { update: tf.Tensor } & PerState<tf.Tensor>;
+type Expression = (x: StepInputs) => tf.Tensor;
+
+// Each kept state's new value, then the update, as tfjs calls over the step's inputs x.
+const stateRules: PerState<Expression> = {
+  alpha: (x) => x.grad,
+  beta: (x) => c(x.step),
+  sigma: (x) => x.beta,
+};
+const updateRule = (x: StepInputs): tf.Tensor => tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.greater(tf.cos(pmax(x.sigma, tf.where(tf.less(x.grad, tf.neg(c((-0.798)))), x.sigma, x.grad))), tf.add(tf.where(tf.greater(x.grad, x.grad), c(0.915), x.sigma), x.beta)), x.beta, tf.where(tf.greaterEqual(tf.neg(x.beta), tf.neg(tf.where(tf.equal(tf.square(x.alpha), x.beta), x.grad, tf.add(tf.abs(tf.sigmoid(tf.neg(tf.sub(tf.where(tf.notEqual(c(x.step), x.sigma), c(x.step), x.sigma), x.alpha)))), tf.neg(c(x.lr)))))), x.alpha, tf.where(tf.greaterEqual(x.sigma, x.alpha), x.alpha, c(x.step)))))), psqrt(x.beta)), plog10(tf.cos(x.alpha)), x.grad);
 
 /**
  * One step for one weight tensor: each state in order alpha, beta, sigma (each
  * seeing the states already updated), then the update; w ← w − update.
  */
 export function ruleStep(x: StepInputs): StepOutputs {
-  const alpha = x.grad;
-  x.alpha = alpha;
-  const beta = c(x.step);
-  x.beta = beta;
-  const sigma = x.beta;
-  x.sigma = sigma;
-  const update = tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.greater(tf.cos(pmax(x.sigma, tf.where(tf.less(x.grad, tf.neg(c((-0.798)))), x.sigma, x.grad))), tf.add(tf.where(tf.greater(x.grad, x.grad), c(0.915), x.sigma), x.beta)), x.beta, tf.where(tf.greaterEqual(tf.neg(x.beta), tf.neg(tf.where(tf.equal(tf.square(x.alpha), x.beta), x.grad, tf.add(tf.abs(tf.sigmoid(tf.neg(tf.sub(tf.where(tf.notEqual(c(x.step), x.sigma), c(x.step), x.sigma), x.alpha)))), tf.neg(c(x.lr)))))), x.alpha, tf.where(tf.greaterEqual(x.sigma, x.alpha), x.alpha, c(x.step)))))), psqrt(x.beta)), plog10(tf.cos(x.alpha)), x.grad);
-  return { alpha: tf.broadcastTo(alpha, x.grad.shape), beta: tf.broadcastTo(beta, x.grad.shape), sigma: tf.broadcastTo(sigma, x.grad.shape), update: tf.broadcastTo(update, x.grad.shape) };
+  for (const s of stateNames) (x as Record<string, unknown>)[s] = (stateRules[s] as Expression)(x);
+  const update = updateRule(x);
+  const states = Object.fromEntries(stateNames.map((s) => [s, tf.broadcastTo(x[s], x.grad.shape)]));
+  return { ...states, update: tf.broadcastTo(update, x.grad.shape) } as StepOutputs;
 }
 
 /** The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })). */
@@ -101,11 +113,12 @@ export class EvolvedOptimizer extends tf.Optimizer {
   }
 
   learningRate: number;
-  private readonly states: Map<string, States> = new Map();
+  private readonly states: Map<string, States>;
   constructor(learningRate = 0.001) {
     super();
     if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
     this.learningRate = learningRate;
+    this.states = new Map();
   }
 
   /** Same as tfjs's own optimizers: rates can also be set by callbacks. */
@@ -113,7 +126,7 @@ export class EvolvedOptimizer extends tf.Optimizer {
     this.learningRate = learningRate;
   }
 
-  applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
     const entries = Array.isArray(variableGradients)
       ? variableGradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(variableGradients);
@@ -124,10 +137,9 @@ export class EvolvedOptimizer extends tf.Optimizer {
       if (variable === undefined) throw new Error(`EvolvedOptimizer: no variable named ${name}`);
       const state = this.stateOf(name, variable);
       tf.tidy(() => {
-        const r = ruleStep({ grad: gradient, alpha: state.alpha, beta: state.beta, sigma: state.sigma, lr: this.learningRate, step });
-        state.alpha.assign(r.alpha);
-        state.beta.assign(r.beta);
-        state.sigma.assign(r.sigma);
+        // The states first, so that a stray "<variable>/grad" weight cannot stand in for the gradient.
+        const r = ruleStep({ ...state, grad: gradient, lr: this.learningRate, step });
+        for (const s of stateNames) (state[s] as tf.Variable).assign(r[s]);
         variable.assign(tf.sub(variable, r.update));
       });
     }
@@ -137,24 +149,24 @@ export class EvolvedOptimizer extends tf.Optimizer {
   private stateOf(name: string, variable: tf.Variable): States {
     let state = this.states.get(name);
     if (state === undefined) {
-      state = { alpha: tf.variable(tf.zerosLike(variable), false), beta: tf.variable(tf.zerosLike(variable), false), sigma: tf.variable(tf.zerosLike(variable), false) } as States;
+      state = Object.fromEntries(stateNames.map((s) => [s, tf.variable(tf.zerosLike(variable), false)])) as States;
       this.states.set(name, state);
     }
     return state;
   }
 
-  dispose(): void {
-    for (const s of this.states.values()) tf.dispose([s.alpha, s.beta, s.sigma]);
+  override dispose(): void {
+    for (const s of this.states.values()) tf.dispose(stateNames.map((n) => s[n]));
     this.states.clear();
   }
 
   /** The iteration count, then every state (named "<variable>/<state>", as tfjs's own optimizers name theirs). */
-  async getWeights(): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
-    const weights = [...this.states].flatMap(([owner, s]) => [{ name: `${owner}/alpha`, tensor: s.alpha }, { name: `${owner}/beta`, tensor: s.beta }, { name: `${owner}/sigma`, tensor: s.sigma }]);
+  override async getWeights(): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
+    const weights = [...this.states].flatMap(([owner, s]) => stateNames.map((n) => ({ name: `${owner}/${n}`, tensor: s[n] })));
     return [await this.saveIterations(), ...weights];
   }
 
-  async setWeights(weightValues: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
+  override async setWeights(weightValues: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     this.dispose();
     const byVariable = new Map<string, Partial<Record<string, tf.Variable>>>();
@@ -172,11 +184,11 @@ export class EvolvedOptimizer extends tf.Optimizer {
     }
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate };
   }
 
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls(config.learningRate);
   }
 }

@@ -122,6 +122,20 @@ RULE_TEXT = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(s
 STATE_NAMES = ("alpha", "beta", "sigma")
 DEFAULT_LR = 0.001
 
+# Each kept state's new value, then the update, as calls on the operation table o over the step's inputs x.
+STATE_RULES = {
+    "alpha": lambda o, x: x["grad"],
+    "beta": lambda o, x: o.c(x["step"]),
+    "sigma": lambda o, x: x["beta"],
+}
+
+
+def update_rule(o, x):
+    return o.where((o.neg(o.pmin(x["alpha"], o.where((o.cos(o.pmax(x["sigma"], o.where((x["grad"] < o.neg(o.c((-0.798)))), x["sigma"], x["grad"]))) > o.add(o.where((x["grad"] > x["grad"]), o.c(0.915), x["sigma"]), x["beta"])), x["beta"], o.where((o.neg(x["beta"]) >= o.neg(o.where((o.square(x["alpha"]) == x["beta"]), x["grad"], o.add(o.abs(o.sigmoid(o.neg(o.sub(o.where((o.c(x["step"]) != x["sigma"]), o.c(x["step"]), x["sigma"]), x["alpha"])))), o.neg(o.c(x["lr"])))))), x["alpha"], o.where((x["sigma"] >= x["alpha"]), x["alpha"], o.c(x["step"])))))) > o.psqrt(x["beta"])), o.plog10(o.cos(x["alpha"])), x["grad"])
+
+
+# ---- the optimizers: rule_step runs STATE_RULES and update_rule (above) ----
+
 
 def rule_step(o, grad, state, lr, step):
     """One step for one weight: each state in order alpha, beta, sigma (each seeing
@@ -132,14 +146,10 @@ def rule_step(o, grad, state, lr, step):
     x["grad"] = grad
     x["lr"] = float(lr)
     x["step"] = float(step)
-    alpha = x["grad"]
-    x["alpha"] = alpha
-    beta = o.c(x["step"])
-    x["beta"] = beta
-    sigma = x["beta"]
-    x["sigma"] = sigma
-    update = o.where((o.neg(o.pmin(x["alpha"], o.where((o.cos(o.pmax(x["sigma"], o.where((x["grad"] < o.neg(o.c((-0.798)))), x["sigma"], x["grad"]))) > o.add(o.where((x["grad"] > x["grad"]), o.c(0.915), x["sigma"]), x["beta"])), x["beta"], o.where((o.neg(x["beta"]) >= o.neg(o.where((o.square(x["alpha"]) == x["beta"]), x["grad"], o.add(o.abs(o.sigmoid(o.neg(o.sub(o.where((o.c(x["step"]) != x["sigma"]), o.c(x["step"]), x["sigma"]), x["alpha"])))), o.neg(o.c(x["lr"])))))), x["alpha"], o.where((x["sigma"] >= x["alpha"]), x["alpha"], o.c(x["step"])))))) > o.psqrt(x["beta"])), o.plog10(o.cos(x["alpha"])), x["grad"])
-    return {"alpha": o.like(alpha, grad), "beta": o.like(beta, grad), "sigma": o.like(sigma, grad)}, o.like(update, grad)
+    for n in STATE_NAMES:
+        x[n] = STATE_RULES[n](o, x)
+    update = update_rule(o, x)
+    return {n: o.like(x[n], grad) for n in STATE_NAMES}, o.like(update, grad)
 
 
 class NumpyOptimizer:

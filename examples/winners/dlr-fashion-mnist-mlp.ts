@@ -107,9 +107,9 @@ export function seededRandom(seed: number): Rng {
 /** When the rule runs: 'epoch' (each epoch from epoch 1) or 'step' (before every step). */
 export const granularity: 'epoch' | 'step' = "epoch";
 export const ruleText = "epoch: lr0 / max(acc_prev, square(loss_prev))";
-export const signalsRead = ["lr0","loss_prev","acc_prev"];
+export const signalsRead: string[] = ["lr0","loss_prev","acc_prev"];
 
-/** The learning rate for the coming epoch. */
+/** The learning rate for the coming epoch (epoch rules) or step (step rules). */
 export function schedule(s: Signals, rng: Rng = Math.random): number {
   return pdiv(s.lr0, Math.max(s.acc_prev, square(s.loss_prev)));
 }
@@ -164,7 +164,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
   const current = typeof target.learningRate === 'number' ? target.learningRate : undefined;
   const lr0 = options.lr0 ?? current;
   if (lr0 === undefined || !Number.isFinite(lr0)) throw new Error('createLrCallback: give options.lr0 (the optimizer has no readable learningRate)');
-  
+  if (signalsRead.includes('epochs') && options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');
   const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
   const s: Signals = {
     epoch: 0,
@@ -193,7 +193,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
   return {
     onEpochBegin(epoch: number): void {
       s.epoch = epoch;
-      setRate(epoch === 0 ? lr0 : schedule(s, rng));
+      if (granularity === 'epoch') setRate(epoch === 0 ? lr0 : schedule(s, rng));
     },
     onEpochEnd(_epoch: number, logs?: Record<string, unknown>): void {
       if (batchLosses.length > 0) {
@@ -214,7 +214,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
       batchLosses = [];
     },
     onBatchBegin(_batch: number): void {
-      // epoch rule: the rate is set at each epoch
+      if (granularity === 'step') setRate(schedule(s, rng));
     },
     onBatchEnd(_batch: number, logs?: Record<string, unknown>): void {
       const loss = logNumber(logs, 'loss');

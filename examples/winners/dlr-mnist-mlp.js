@@ -81,7 +81,7 @@ export const granularity = "step";
 export const ruleText = "step: 0.003958693651093116";
 export const signalsRead = [];
 
-/** The learning rate for the coming step. */
+/** The learning rate for the coming epoch (epoch rules) or step (step rules). */
 export function schedule(s, rng = Math.random) {
   return 0.003958693651093116;
 }
@@ -109,7 +109,7 @@ export function createLrCallback(optimizer, options = {}) {
   const current = typeof target.learningRate === 'number' ? target.learningRate : undefined;
   const lr0 = options.lr0 ?? current;
   if (lr0 === undefined || !Number.isFinite(lr0)) throw new Error('createLrCallback: give options.lr0 (the optimizer has no readable learningRate)');
-  
+  if (signalsRead.includes('epochs') && options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');
   const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
   const s = {
     epoch: 0,
@@ -138,7 +138,7 @@ export function createLrCallback(optimizer, options = {}) {
   return {
     onEpochBegin(epoch) {
       s.epoch = epoch;
-      // step rule: the rate is set before every batch
+      if (granularity === 'epoch') setRate(epoch === 0 ? lr0 : schedule(s, rng));
     },
     onEpochEnd(_epoch, logs) {
       if (batchLosses.length > 0) {
@@ -159,7 +159,7 @@ export function createLrCallback(optimizer, options = {}) {
       batchLosses = [];
     },
     onBatchBegin(_batch) {
-      setRate(schedule(s, rng));
+      if (granularity === 'step') setRate(schedule(s, rng));
     },
     onBatchEnd(_batch, logs) {
       const loss = logNumber(logs, 'loss');

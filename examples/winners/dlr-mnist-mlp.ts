@@ -99,9 +99,9 @@ export function seededRandom(seed: number): Rng {
 /** When the rule runs: 'epoch' (each epoch from epoch 1) or 'step' (before every step). */
 export const granularity: 'epoch' | 'step' = "step";
 export const ruleText = "step: 0.003958693651093116";
-export const signalsRead = [];
+export const signalsRead: string[] = [];
 
-/** The learning rate for the coming step. */
+/** The learning rate for the coming epoch (epoch rules) or step (step rules). */
 export function schedule(s: Signals, rng: Rng = Math.random): number {
   return 0.003958693651093116;
 }
@@ -156,7 +156,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
   const current = typeof target.learningRate === 'number' ? target.learningRate : undefined;
   const lr0 = options.lr0 ?? current;
   if (lr0 === undefined || !Number.isFinite(lr0)) throw new Error('createLrCallback: give options.lr0 (the optimizer has no readable learningRate)');
-  
+  if (signalsRead.includes('epochs') && options.epochs === undefined) throw new Error('createLrCallback: this rule reads epochs; give options.epochs');
   const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
   const s: Signals = {
     epoch: 0,
@@ -185,7 +185,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
   return {
     onEpochBegin(epoch: number): void {
       s.epoch = epoch;
-      // step rule: the rate is set before every batch
+      if (granularity === 'epoch') setRate(epoch === 0 ? lr0 : schedule(s, rng));
     },
     onEpochEnd(_epoch: number, logs?: Record<string, unknown>): void {
       if (batchLosses.length > 0) {
@@ -206,7 +206,7 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
       batchLosses = [];
     },
     onBatchBegin(_batch: number): void {
-      setRate(schedule(s, rng));
+      if (granularity === 'step') setRate(schedule(s, rng));
     },
     onBatchEnd(_batch: number, logs?: Record<string, unknown>): void {
       const loss = logNumber(logs, 'loss');

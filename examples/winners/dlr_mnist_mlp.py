@@ -146,6 +146,8 @@ def _noise(rng, sigma):
     u1 = rng.random()
     u2 = rng.random()
     return sigma * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2))
+
+
 GRANULARITY = "step"
 RULE_TEXT = "step: 0.003958693651093116"
 SIGNALS_READ = []
@@ -222,8 +224,13 @@ class RuleSchedule:
         return self.tracker.lr
 
     def step(self, loss=None, acc=None):
-        """Call before every optimizer step; returns the rate for that step. Report losses with tracker.observe_batch(loss) after each step."""
-        if loss is not None:
+        """An epoch rule (GRANULARITY "epoch"): call once at the end of every epoch (like
+        ReduceLROnPlateau.step(metrics)); returns the rate for the next epoch.
+        A step rule: call before every optimizer step; returns the rate for that step.
+        Report losses with tracker.observe_batch(loss) after each step."""
+        if GRANULARITY == "epoch":
+            self.tracker.observe_epoch(acc=acc, loss=loss)
+        elif loss is not None:
             self.tracker.batch_loss = float(loss)
         self.tracker.lr = rate(self.tracker.signals(), self.rng)
         return self.tracker.lr
@@ -233,7 +240,9 @@ try:
     import torch  # noqa: F401
 
     class RuleLR(torch.optim.lr_scheduler.LRScheduler):
-        """PyTorch scheduler: call scheduler.step() once per step (after optimizer.step(); the rate of step 0 is set at construction).
+        """PyTorch scheduler: call scheduler.step() once per epoch, after the epoch (an
+        epoch rule, GRANULARITY "epoch"), or once per step, after optimizer.step() (a
+        step rule; the rate of step 0 is set at construction).
         Feed losses with scheduler.tracker.observe_batch(loss) after each step and
         scheduler.tracker.observe_epoch(acc) at each epoch end if the rule reads them."""
 
@@ -245,7 +254,12 @@ try:
 
         def get_lr(self):
             t = self.tracker
-            t.step = float(max(0, self.last_epoch))
+            if GRANULARITY == "epoch":
+                if self.last_epoch == 0:
+                    return list(self.base_lrs)
+                t.epoch = float(self.last_epoch)
+            else:
+                t.step = float(max(0, self.last_epoch))
             rates = []
             for group, base in zip(self.optimizer.param_groups, self.base_lrs):
                 s = t.signals()
