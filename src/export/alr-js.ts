@@ -7,7 +7,10 @@
  *
  * The element-wise helpers (`runtime/tensor.ts`) restate `compile-tensor.ts`
  * (the engine's tensor semantics) so the exported optimizer takes the same
- * steps the campaign measured. «…» spans are TypeScript-only (`template.ts`).
+ * steps the campaign measured. The class and `ruleStep`, which loop over
+ * `stateNames`, are `runtime/optimizer.ts`; the generator fills its slots with
+ * the rule's text, kept states, one expression per state and the update, the
+ * class name and the default rate. «…» spans are TypeScript-only (`template.ts`).
  */
 import type { AlrRule, Expr } from '../grammar/ast.js';
 import { callText as call, emitExpr, type OperatorTable } from '../grammar/emit.js';

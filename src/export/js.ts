@@ -7,7 +7,9 @@
  * drives the optimizer's rate.
  *
  * Both variants come from the same text: «…» spans are TypeScript-only (see
- * `template.ts`).
+ * `template.ts`). The generator fills the slots of those runtime files with
+ * the rule's constants and expressions (`acceptance` from
+ * `runtime/acceptance.ts`); the callback branches on `granularity` itself.
  */
 import type { Expr, Rule } from '../grammar/ast.js';
 import { callText as call, emitExpr, infixText as infix, safeName, testText as test, type OperatorTable } from '../grammar/emit.js';
