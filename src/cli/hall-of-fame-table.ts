@@ -14,6 +14,17 @@ function testText(h: HallOfFameEntry): string {
     .join('; ');
 }
 
+/** Per task, at the tuned rate: "synthetic lr0 0.0032: score 0.9100 ± 0.0100"; held-out tasks marked. */
+function tunedText(h: HallOfFameEntry): string {
+  if (!h.tuned) return '-';
+  return Object.entries(h.tuned)
+    .map(([task, t]) => {
+      const where = `${task}${t.heldOut ? ' (held out)' : ''} lr0 ${t.lr0.toPrecision(3)}`;
+      return finishedRuns(t.test) === 0 ? `${where}: all ${t.test.values.length} runs stopped` : `${where}: ${t.test.metric} ${t.test.mean.toFixed(4)} ± ${t.test.sd.toFixed(4)}${stoppedNote(t.test)}`;
+    })
+    .join('; ');
+}
+
 function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
   if (!base) return '-';
   const search = h.combined - base.combined;
@@ -37,24 +48,34 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
 export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined, evolved?: HallOfFameEntry): string {
   const tasks = [...new Set(baselines.flatMap((h) => Object.keys(h.scores)))];
   const withEvolved = evolved !== undefined && evolved.hash !== best?.hash;
+  const tuned = baselines.some((b) => b.tuned !== undefined);
   const rows = baselines.map((b) => [
     b.origin.kind === 'seed' ? b.origin.baseline : b.id,
     b.combined.toFixed(4),
     ...tasks.map((t) => (b.scores[t] === undefined ? '-' : (b.scores[t] as number).toFixed(4))),
     testText(b),
+    ...(tuned ? [tunedText(b)] : []),
     best ? pairedText(best, b) : '-',
     ...(withEvolved ? [pairedText(evolved, b)] : []),
   ]);
-  const head = ['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'best rule wins (paired seeds)'];
-  return renderTable(withEvolved ? [...head, `best evolved ${evolved.id} wins`] : head, rows);
+  const vs = tuned ? 'tuned, paired seeds, 95 % CI' : 'paired seeds, 95 % CI';
+  const head = ['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', ...(tuned ? ['tuned: lr0, test'] : []), `best rule vs baseline (${vs})`];
+  return renderTable(withEvolved ? [...head, `best evolved ${evolved.id} vs baseline`] : head, rows);
 }
 
-/** Per task: on how many fresh seeds the rule beat the baseline, and the mean paired difference. */
+/**
+ * Per task: the rule against the baseline on the same fresh seeds — at both
+ * their tuned rates when both were tuned — as a verdict, the mean paired
+ * difference with its 95 % interval, and the seeds won.
+ */
 function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
-  if (!rule.test || !base.test) return '-';
-  const several = Object.keys(rule.test).length > 1;
-  const parts = Object.entries(rule.test).flatMap(([task, t]) => {
-    const b = base.test?.[task];
+  const tuned = rule.tuned !== undefined && base.tuned !== undefined;
+  const mine = tuned ? Object.fromEntries(Object.entries(rule.tuned ?? {}).map(([task, t]) => [task, t.test])) : rule.test;
+  const theirs = tuned ? Object.fromEntries(Object.entries(base.tuned ?? {}).map(([task, t]) => [task, t.test])) : base.test;
+  if (!mine || !theirs) return '-';
+  const several = Object.keys(mine).length > 1;
+  const parts = Object.entries(mine).flatMap(([task, t]) => {
+    const b = theirs[task];
     return b ? [`${several ? `${task} ` : ''}${formatPaired(comparePaired(t, b))}`] : [];
   });
   return parts.join('; ') || '-';
@@ -62,18 +83,20 @@ function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
 
 export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean, evolved?: HallOfFameEntry): string {
   const tasks = [...new Set(entries.flatMap((h) => Object.keys(h.scores)))];
+  const tuned = entries.some((h) => h.tuned !== undefined);
   const rows = entries.map((h, i) => [
     i + 1,
     h.id,
     h.combined.toFixed(4),
     ...tasks.map((t) => (h.scores[t] === undefined ? '-' : (h.scores[t] as number).toFixed(4))),
     testText(h),
+    ...(tuned ? [tunedText(h)] : []),
     versus(h, base),
     h.lineage.join(', ') || '(random)',
     `${(h.wallMs / 1000).toFixed(1)} s`,
     h.simplified,
   ]);
-  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', 'vs best baseline', 'from', 'time', 'rule (simplified)'];
+  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', ...(tuned ? ['tuned: lr0, test'] : []), 'vs best baseline', 'from', 'time', 'rule (simplified)'];
   const lines = [renderTable(head, rows)];
   if (base) {
     lines.push('', `best baseline: ${base.lineage.join(', ')} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);

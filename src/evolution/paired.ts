@@ -3,6 +3,7 @@
  * hall of fame and every baseline are re-scored with the same seeds).
  */
 import type { TestScores } from './records.js';
+import { meanInterval, verdictOf, type MeanInterval, type Verdict } from '../stats/interval.js';
 
 /**
  * Test metrics where less is better (the PINN's relative error); every other
@@ -21,6 +22,10 @@ export interface PairedComparison {
   /** Mean of rule − other over the seeds where both finished (NaN when there are none); negative is better for an error. */
   readonly meanDiff: number;
   readonly finishedPairs: number;
+  /** The 95 % paired Student-t interval of rule − other (src/stats/interval.ts); absent with fewer than 2 finished pairs. */
+  readonly interval?: MeanInterval;
+  /** What the interval says: the rule is better, worse, or not detectably different. */
+  readonly verdict: Verdict;
 }
 
 const finished = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -41,13 +46,21 @@ export function comparePaired(rule: TestScores, other: TestScores): PairedCompar
     }
   });
   const meanDiff = diffs.length > 0 ? diffs.reduce((a, d) => a + d, 0) / diffs.length : NaN;
-  return { wins, seeds: rule.values.length, meanDiff, finishedPairs: diffs.length };
+  const interval = meanInterval(diffs);
+  return { wins, seeds: rule.values.length, meanDiff, finishedPairs: diffs.length, ...(interval ? { interval } : {}), verdict: verdictOf(interval, lower) };
 }
 
-/** "4/5 (+0.0050)", noting pairs left out of the mean when a run stopped. */
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+
+/**
+ * "better: +0.0050 [+0.0012, +0.0088], 4/5 seeds": the verdict, the mean
+ * paired difference with its 95 % interval, and the seeds won; noting pairs
+ * left out when a run stopped.
+ */
 export function formatPaired(c: PairedComparison | undefined): string {
   if (!c) return '-';
-  const mean = Number.isFinite(c.meanDiff) ? `${c.meanDiff >= 0 ? '+' : ''}${c.meanDiff.toFixed(4)}` : 'n/a';
-  const partial = c.finishedPairs < c.seeds ? ` over ${c.finishedPairs} finished pair${c.finishedPairs === 1 ? '' : 's'}` : '';
-  return `${c.wins}/${c.seeds} (${mean}${partial})`;
+  const mean = Number.isFinite(c.meanDiff) ? signed(c.meanDiff) : 'n/a';
+  const interval = c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : '';
+  const partial = c.finishedPairs < c.seeds ? ` (${c.finishedPairs} finished pair${c.finishedPairs === 1 ? '' : 's'})` : '';
+  return `${c.verdict === 'no detectable difference' ? 'no difference' : c.verdict}: ${mean}${interval}, ${c.wins}/${c.seeds} seeds${partial}`;
 }

@@ -5,6 +5,7 @@
 import type { CampaignConfig } from '../evolution/config.js';
 import { stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
+import { campaignVerdict } from '../evolution/verdict.js';
 import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
 import { generationRows, type EventLog } from './events.js';
 import { renderSvg } from './svg.js';
@@ -36,12 +37,47 @@ function testCell(h: HallOfFameEntry, task: string): string {
   return t ? `${f4(t.mean)} ± ${f4(t.sd)}${stoppedNote(t)}` : '–';
 }
 
-/** Seeds on which `rule` beat `base` on the test split, and the mean paired difference. */
+/** `rule` against `base` on the test split, paired by seed: verdict, mean difference with its 95 % interval, seeds won. */
 function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, task: string): string {
   const r = rule?.test?.[task];
   const b = base.test?.[task];
   const c = r && b ? comparePaired(r, b) : undefined;
   return c ? formatPaired(c) : '–';
+}
+
+/**
+ * Equal tuning: per rule (the best evolved, then every tuned baseline) and
+ * task — search tasks, then held-out ones — the chosen lr0 and the test
+ * score there, and the best evolved rule against each baseline at both their
+ * tuned rates.
+ */
+function tunedTable(input: ReportInput): string {
+  const evolved = input.bestEvolved ?? input.hallOfFame.find((h) => h.origin.kind !== 'seed');
+  const rules = [...(evolved?.tuned ? [evolved] : []), ...input.baselines.filter((b) => b.tuned)];
+  const tasks = [...new Set(rules.flatMap((r) => Object.keys(r.tuned ?? {})))];
+  const label = (task: string): string => (rules.some((r) => r.tuned?.[task]?.heldOut) ? `${task} (held out)` : task);
+  const head = ['rule', ...tasks.flatMap((t) => [`${label(t)} lr0`, `${label(t)} test`]), ...(evolved?.tuned ? [`best evolved ${evolved.id} vs baseline (tuned)`] : [])];
+  const rows = rules.map((r) => [
+    r === evolved ? `best evolved ${r.id}` : r.origin.kind === 'seed' ? r.origin.baseline : r.id,
+    ...tasks.flatMap((t) => {
+      const x = r.tuned?.[t];
+      return x ? [x.lr0.toPrecision(3), `${f4(x.test.mean)} ± ${f4(x.test.sd)}${stoppedNote(x.test)}`] : ['–', '–'];
+    }),
+    ...(evolved?.tuned
+      ? [
+          r === evolved
+            ? '–'
+            : tasks
+                .map((t) => {
+                  const a = evolved.tuned?.[t]?.test;
+                  const b = r.tuned?.[t]?.test;
+                  return a && b ? `${t}: ${formatPaired(comparePaired(a, b))}` : `${t}: –`;
+                })
+                .join('; '),
+        ]
+      : []),
+  ]);
+  return table(head, rows, -1);
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], ruleColumn: number): string {
@@ -79,8 +115,8 @@ function baselineTable(input: ReportInput, tasks: readonly string[]): string {
     'score',
     ...tasks.map((t) => `${t} search`),
     ...tasks.map((t) => `${t} test`),
-    'best rule wins on seeds (mean diff)',
-    ...(evolved ? [`best evolved ${evolved.id} wins on seeds`] : []),
+    'best rule vs baseline (paired, 95 % CI)',
+    ...(evolved ? [`best evolved ${evolved.id} vs baseline`] : []),
     'rule',
   ];
   const rows = input.baselines.map((b) => [
@@ -123,6 +159,7 @@ figure { display: inline-block; margin: 0.5em 1em 1em 0; }
 figcaption { font-size: 0.85em; color: #555; max-width: 600px; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; }
+.verdict { background: #eef5ff; padding: 0.6em 1em; border-left: 4px solid #3a72c4; }
 .note { background: #fff6d5; padding: 0.5em 1em; border-left: 4px solid #e0b000; }
 `;
 
@@ -168,9 +205,11 @@ export async function buildReport(input: ReportInput): Promise<string> {
     ['wall time', last ? `${(last.elapsedS / 60).toFixed(1)} min (generations only; the final test re-scoring is not included)` : '–'],
     ['candidates', `${candidates}, of which ${promoted} promoted to full fidelity`],
     ['training runs', `${totalRuns} (cache hits: ${totalHits})`],
-    ['final re-scoring', `${config.finalSeeds} fresh seed(s) on the test split`],
+    ['final re-scoring', `${config.finalSeeds} fresh seed(s) on the test split${config.tuning ? `, every rule at its own lr0 tuned on a ${config.tuning.points}-point grid from lr0/${config.tuning.span} to ${config.tuning.span}·lr0 (validation split, search seed)` : ''}`],
+    ...(config.validation ? [['held-out validation tasks', config.validation.tasks.join(', ')]] : []),
   ];
   const dl = summary.map(([k, v]) => `<dt>${escapeHtml(k as string)}</dt><dd>${escapeHtml(v as string)}</dd>`).join('\n');
+  const verdict = input.final ? campaignVerdict({ ...input, bestEvolved: input.bestEvolved ?? null }).headline : 'The campaign is still running: the comparison with the baselines comes at the end.';
   const notes: string[] = [];
   if (!input.final) notes.push('The campaign is still running: scores come from its latest checkpoint, and the test re-scoring happens at the end.');
   if (events.skippedLines > 0) notes.push(`${events.skippedLines} line(s) of the event log could not be read and were skipped.`);
@@ -183,10 +222,12 @@ export async function buildReport(input: ReportInput): Promise<string> {
 </head>
 <body>
 <h1>autolr campaign report: ${escapeHtml(config.name)}</h1>
+<p class="verdict"><strong>${escapeHtml(verdict)}</strong></p>
 ${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <dl>
 ${dl}
 </dl>
+${input.baselines.some((b) => b.tuned) ? `<h2>Tuned comparison (every rule at its own best lr0)</h2>\n${tunedTable(input)}` : ''}
 <h2>Hall of fame</h2>
 ${input.hallOfFame.length > 0 ? hallOfFameTable(input, tasks) : '<p>No rule has been scored at full fidelity yet.</p>'}
 <h2>Seeded baselines</h2>

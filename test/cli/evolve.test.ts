@@ -14,7 +14,7 @@ test('autolr evolve runs a campaign from a config file and prints its hall of fa
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /campaign tiny: dlr rules on synthetic, population 4, 1 generations/);
   assert.match(r.err, /generation 1\/1: 4 candidates/);
-  assert.match(r.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +vs best baseline +from +time +rule \(simplified\)\n1 +/);
+  assert.match(r.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +tuned: lr0, test +vs best baseline +from +time +rule \(simplified\)\n1 +/);
   assert.match(r.out, /seeded baselines \(full fidelity\):/);
   assert.match(r.out, /next: autolr report /);
   assert.ok(existsSync(join(runs, 'tiny', 'hof.json')));

@@ -14,10 +14,16 @@ test('autolr hof shows the hall of fame against the best baseline, as a table or
   assert.equal(made.code, 0, made.err);
   const table = await cli('hof', join(runs, 'h'));
   assert.equal(table.code, 0, table.err);
-  assert.match(table.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +vs best baseline +from +time +rule \(simplified\)/);
+  assert.match(table.out, /rank +id +score +synthetic \(search\) +test \(fresh seeds\) +tuned: lr0, test +vs best baseline +from +time +rule \(simplified\)/);
+  // The answer first: whether evolution beat the best tuned baseline, with the interval's verdict.
+  assert.match(table.out.split('\n')[0] as string, /^(No evolved rule reached full fidelity|Evolution's best rule, g\d+-\d+, at its tuned lr0, (beat|did not beat) the best tuned baseline)/);
   assert.match(table.out, /\nbest baseline: (constant|exponential) \(g0-\d+\) score 0\.\d+/);
-  assert.match(table.out, /seeded baselines \(full fidelity\):\n.*baseline +score +synthetic \(search\) +test \(fresh seeds\) +best rule wins \(paired seeds\)/);
-  assert.match(table.out, /\bconstant\b.*\d\/2 \([+-]\d\.\d{4}\)/, 'each baseline shows on how many of the 2 fresh seeds the best rule won');
+  assert.match(table.out, /seeded baselines \(full fidelity\):\n.*baseline +score +synthetic \(search\) +test \(fresh seeds\) +tuned: lr0, test +best rule vs baseline \(tuned, paired seeds, 95 % CI\)/);
+  assert.match(
+    table.out,
+    /\bconstant\b.*(better|worse|no difference): [+-]\d\.\d{4}( \[[+-]\d\.\d{4}, [+-]\d\.\d{4}\])?, \d\/2 seeds/,
+    'each baseline shows the verdict, the mean paired difference (with its interval when there is spread) and the seeds won',
+  );
   assert.doesNotMatch((await cli('hof', join(runs, 'h'), '--no-baselines')).out, /seeded baselines/);
   const json = JSON.parse((await cli('hof', join(runs, 'h'), '--top', '1', '--json')).out);
   assert.equal(json.final, true);
@@ -67,7 +73,11 @@ test('autolr hof on a multi-task PINN campaign: the lower error wins a seed, eac
   const r = await cli('hof', dir);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /helmholtz-250: all 3 runs stopped; helmholtz-500 relative_error 0\.5500 ± 0\.0000/);
-  assert.match(r.out, /helmholtz-250 3\/3 \(n\/a over 0 finished pairs\); helmholtz-500 2\/3 \(-0\.0500\)/, 'lower errors on seeds 2 and 3 win them');
+  assert.match(
+    r.out,
+    /helmholtz-250 no difference: n\/a, 3\/3 seeds \(0 finished pairs\); helmholtz-500 no difference: -0\.0500 \[-0\.2651, \+0\.1651\], 2\/3 seeds/,
+    'lower errors on seeds 2 and 3 win them, but the interval does not exclude 0',
+  );
   assert.match(r.out, /helmholtz-500 test -0\.0500/);
   assert.doesNotMatch(r.out, /helmholtz-250 test/, 'no difference with a baseline none of whose runs finished');
 });

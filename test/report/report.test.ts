@@ -61,7 +61,8 @@ test('autolr report writes one self-contained page: summary, plots as inline SVG
   const hof = JSON.parse(readFileSync(join(campaign, 'hof.json'), 'utf8')) as { hallOfFame: Array<{ id: string }> };
   for (const h of hof.hallOfFame) assert.ok(html.includes(`<td>${h.id}</td>`), `hall-of-fame entry ${h.id} is in the table`);
   for (const name of ['constant', 'exponential', 'dlrs']) assert.ok(html.includes(`<td>${name}</td>`), `baseline ${name} is in the table`);
-  assert.match(html, /\d\/2 \([+-]\d\.\d{4}\)/, 'paired wins over the fresh seeds');
+  assert.match(html, /(better|worse|no difference): [+-]\d\.\d{4}( \[[+-]\d\.\d{4}, [+-]\d\.\d{4}\])?, \d\/2 seeds/, 'paired comparisons over the fresh seeds, with their verdict');
+  assert.match(html, /<p class="verdict"><strong>(No evolved rule|Evolution&#39;s best rule)/, 'the answer comes first');
   const other = join(runs, 'elsewhere.html');
   assert.equal((await cli('report', campaign, '-o', other, '--top', '1')).code, 0);
   assert.ok(existsSync(other));
@@ -99,8 +100,8 @@ test('when the hall of fame holds only seeds, the report adds the best evolved r
   const evolved = entry('g4-9', { kind: 'random' }, [0.8, 0.95]);
   const html = await buildReport({ config: resolveConfig({ tasks: ['synthetic'] }), events: parseEventLog(''), hallOfFame: [cosine], baselines: [cosine, dlrs], bestEvolved: evolved, final: true });
   assert.match(html, /<td>best evolved<\/td><td>g4-9<\/td>/);
-  assert.match(html, /<th>best evolved g4-9 wins on seeds<\/th>/);
-  assert.match(html, /<td>dlrs<\/td>.*<td>1\/2 \(\+0\.0500\)<\/td><td>2\/2 \(\+0\.0750\)<\/td>/s);
+  assert.match(html, /<th>best evolved g4-9 vs baseline<\/th>/);
+  assert.match(html, /<td>dlrs<\/td>.*<td>no difference: \+0\.0500 \[-1\.8559, \+1\.9559\], 1\/2 seeds<\/td><td>no difference: \+0\.0750 \[-0\.2427, \+0\.3927\], 2\/2 seeds<\/td>/s);
 });
 
 test('bad report requests exit 2 with a message and write nothing', async () => {

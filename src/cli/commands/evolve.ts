@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
+import { campaignVerdict } from '../../evolution/verdict.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
 import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
 
@@ -169,6 +170,8 @@ function formatSummary(s: CampaignSummary): string {
   const lines = [
     `campaign folder: ${s.dir}`,
     `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s`,
+    '',
+    campaignVerdict(s).headline,
     '',
     formatHallOfFame(s.hallOfFame, s.bestBaseline, true, s.bestEvolved),
   ];

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { CampaignStore } from '../../evolution/store.js';
+import { campaignVerdict } from '../../evolution/verdict.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
 import { parseIntegerOption } from '../options.js';
 
@@ -19,10 +20,12 @@ export function registerHof(program: Command, out: (s: string) => void): void {
     .action((dir: string, options: { top?: number; json?: boolean; baselines: boolean }) => {
       const hof = new CampaignStore(dir).view();
       const entries = hof.hallOfFame.slice(0, options.top ?? hof.hallOfFame.length);
+      const verdict = campaignVerdict(hof);
       if (options.json) {
-        out(JSON.stringify({ final: hof.final, hallOfFame: entries, bestBaseline: hof.bestBaseline, baselines: hof.baselines, bestEvolved: hof.bestEvolved }, null, 2));
+        out(JSON.stringify({ final: hof.final, verdict, hallOfFame: entries, bestBaseline: hof.bestBaseline, baselines: hof.baselines, bestEvolved: hof.bestEvolved }, null, 2));
         return;
       }
+      if (hof.final) out(`${verdict.headline}\n`);
       out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final, hof.bestEvolved ?? undefined));
       if (options.baselines && hof.baselines.length > 0) {
         out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0], hof.bestEvolved ?? undefined)}`);

@@ -1,0 +1,97 @@
+/**
+ * The question a campaign exists to answer, in one sentence: did evolution's
+ * best rule beat the best baseline — both at their tuned lr0 where the
+ * campaign tuned — on each task, by a paired difference whose 95 % interval
+ * excludes zero? `hof` and the report print it first.
+ */
+import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
+import { finishedRuns, type HallOfFameEntry, type TestScores } from './records.js';
+
+export interface TaskVerdict {
+  readonly task: string;
+  /** A validation task the search never saw. */
+  readonly heldOut: boolean;
+  /** The baseline with the best test mean on this task, which the rule is compared with. */
+  readonly baseline: string;
+  readonly metric: string;
+  readonly comparison: PairedComparison;
+}
+
+export interface DiscoveryVerdict {
+  /** Whether the comparison is of tuned rates (the campaign tuned lr0) or of the rates as searched. */
+  readonly tuned: boolean;
+  readonly tasks: readonly TaskVerdict[];
+  readonly headline: string;
+}
+
+const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : 'n/a');
+const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
+/** A rule's test scores on a task: at its tuned rate when tuned, else as searched. */
+function scoresOn(h: HallOfFameEntry, task: string, tuned: boolean): TestScores | undefined {
+  return tuned ? h.tuned?.[task]?.test : h.test?.[task];
+}
+
+/** The baseline whose finished runs have the best mean on the task (the lower for an error). */
+function bestBaselineOn(baselines: readonly HallOfFameEntry[], task: string, tuned: boolean): HallOfFameEntry | undefined {
+  let best: { entry: HallOfFameEntry; mean: number } | undefined;
+  for (const b of baselines) {
+    const t = scoresOn(b, task, tuned);
+    if (!t || finishedRuns(t) === 0 || !Number.isFinite(t.mean)) continue;
+    const better = best === undefined || (lowerIsBetter(t.metric) ? t.mean < best.mean : t.mean > best.mean);
+    if (better) best = { entry: b, mean: t.mean };
+  }
+  return best?.entry;
+}
+
+/**
+ * The verdict of a campaign's results: its best evolved rule — recorded, or,
+ * in campaigns that predate recording it, the best non-seed rule of the hall
+ * of fame — against its re-scored baselines.
+ */
+export function campaignVerdict(results: {
+  readonly bestEvolved?: HallOfFameEntry | null;
+  readonly hallOfFame: readonly HallOfFameEntry[];
+  readonly baselines: readonly HallOfFameEntry[];
+}): DiscoveryVerdict {
+  const rule = results.bestEvolved ?? results.hallOfFame.find((h) => h.origin.kind !== 'seed');
+  return discoveryVerdict(rule, results.baselines);
+}
+
+export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: readonly HallOfFameEntry[]): DiscoveryVerdict {
+  if (!rule) return { tuned: false, tasks: [], headline: 'No evolved rule reached full fidelity, so evolution has nothing to set against the baselines.' };
+  const tuned = rule.tuned !== undefined && baselines.some((b) => b.tuned !== undefined);
+  const tasks = Object.keys((tuned ? rule.tuned : rule.test) ?? {});
+  const verdicts: TaskVerdict[] = tasks.flatMap((task) => {
+    const mine = scoresOn(rule, task, tuned);
+    const base = bestBaselineOn(baselines, task, tuned);
+    const theirs = base ? scoresOn(base, task, tuned) : undefined;
+    const comparison = mine && theirs ? comparePaired(mine, theirs) : undefined;
+    if (!base || !mine || !comparison) return [];
+    return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: nameOf(base), metric: mine.metric, comparison }];
+  });
+  return { tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
+}
+
+function clause(v: TaskVerdict): string {
+  const c = v.comparison;
+  const interval = c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : ' (too few finished runs for an interval)';
+  return `${v.task}${v.heldOut ? ' (held out)' : ''}: ${signed(c.meanDiff)}${interval} ${v.metric} vs ${v.baseline}`;
+}
+
+function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly TaskVerdict[]): string {
+  const who = `Evolution's best rule, ${rule.id},${tuned ? ' at its tuned lr0,' : ''}`;
+  const against = tuned ? 'the best tuned baseline' : 'the best baseline';
+  if (verdicts.length === 0) return `${who} has no re-scored baseline to be compared with.`;
+  const of = (kind: TaskVerdict['comparison']['verdict']): TaskVerdict[] => verdicts.filter((v) => v.comparison.verdict === kind);
+  const better = of('better');
+  const parts = [
+    better.length > 0
+      ? `${who} beat ${against} on ${better.length} of ${verdicts.length} task${verdicts.length === 1 ? '' : 's'} (${better.map(clause).join('; ')})`
+      : `${who} did not beat ${against} on any of ${verdicts.length} task${verdicts.length === 1 ? '' : 's'}`,
+    ...(of('no detectable difference').length > 0 ? [`no detectable difference on ${of('no detectable difference').map(clause).join('; ')}`] : []),
+    ...(of('worse').length > 0 ? [`worse on ${of('worse').map(clause).join('; ')}`] : []),
+  ];
+  const caveat = tuned ? '' : ' (rates as searched: this campaign did not tune lr0, so a win may be a better step size)';
+  return `${parts.join('; ')}.${caveat} Differences are paired over the fresh seeds, 95 % Student-t intervals.`;
+}

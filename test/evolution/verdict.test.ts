@@ -1,0 +1,61 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { HallOfFameEntry, TestScores, TunedTask } from '../../src/evolution/records.js';
+import { campaignVerdict, discoveryVerdict } from '../../src/evolution/verdict.js';
+
+const scores = (values: number[], metric = 'accuracy'): TestScores => {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, sd: 0, values, metric };
+};
+const tuned = (values: number[], heldOut = false, metric = 'accuracy'): TunedTask => ({ lr0: 0.003, grid: [], test: scores(values, metric), heldOut });
+
+function entry(id: string, baseline: string | undefined, test: Record<string, TestScores>, tunedTasks?: Record<string, TunedTask>): HallOfFameEntry {
+  return {
+    id,
+    text: 'epoch: lr0',
+    simplified: 'epoch: lr0',
+    hash: id,
+    origin: baseline ? { kind: 'seed', baseline } : { kind: 'random' },
+    lineage: baseline ? [baseline] : [],
+    combined: 0.9,
+    scores: {},
+    generation: 1,
+    wallMs: 1,
+    test,
+    ...(tunedTasks ? { tuned: tunedTasks } : {}),
+  };
+}
+
+test('tuned: the rule against the best tuned baseline per task, held-out tasks named, the interval decides', () => {
+  const rule = entry('g5-1', undefined, { a: scores([0.5, 0.5, 0.5]) }, { a: tuned([0.92, 0.925, 0.93]), b: tuned([0.80, 0.70, 0.90], true) });
+  const strong = entry('g0-1', 'rex', { a: scores([0.6, 0.6, 0.6]) }, { a: tuned([0.90, 0.905, 0.91]), b: tuned([0.81, 0.71, 0.89], true) });
+  const weak = entry('g0-2', 'constant', { a: scores([0.95, 0.95, 0.95]) }, { a: tuned([0.5, 0.5, 0.5]), b: tuned([0.1, 0.1, 0.1], true) });
+  const v = discoveryVerdict(rule, [weak, strong]);
+  assert.equal(v.tuned, true);
+  // Compared with the best tuned baseline (rex), not the best untuned one (constant).
+  assert.deepEqual(v.tasks.map((t) => [t.task, t.baseline, t.heldOut, t.comparison.verdict]), [
+    ['a', 'rex', false, 'better'],
+    ['b', 'rex', true, 'no detectable difference'],
+  ]);
+  assert.match(v.headline, /^Evolution's best rule, g5-1, at its tuned lr0, beat the best tuned baseline on 1 of 2 tasks \(a: \+0\.0200 \[\+0\.0200, \+0\.0200\] accuracy vs rex\); no detectable difference on b \(held out\): /);
+  assert.doesNotMatch(v.headline, /rates as searched/);
+});
+
+test('untuned campaigns say so; errors win when lower; no rule or no baseline is said plainly', () => {
+  const err = (values: number[]): TestScores => scores(values, 'relative_error');
+  const rule = entry('g2-4', undefined, { pinn: err([0.01, 0.012, 0.011]) });
+  const base = entry('g0-1', 'cosine', { pinn: err([0.05, 0.051, 0.049]) });
+  const v = discoveryVerdict(rule, [base]);
+  assert.equal(v.tuned, false);
+  assert.equal(v.tasks[0]?.comparison.verdict, 'better');
+  assert.match(v.headline, /beat the best baseline on 1 of 1 task .*rates as searched: this campaign did not tune lr0/);
+  assert.match(discoveryVerdict(undefined, [base]).headline, /^No evolved rule reached full fidelity/);
+  assert.match(discoveryVerdict(rule, []).headline, /has no re-scored baseline/);
+  assert.equal(discoveryVerdict(entry('g1-1', undefined, { pinn: err([0.2, 0.3, 0.25]) }), [base]).tasks[0]?.comparison.verdict, 'worse');
+});
+
+test('campaigns that predate recording the best evolved rule use the best non-seed rule of the hall of fame', () => {
+  const seed = entry('g0-1', 'cosine', { a: scores([0.9, 0.9]) });
+  const evolved = entry('g3-3', undefined, { a: scores([0.8, 0.85]) });
+  assert.match(campaignVerdict({ bestEvolved: null, hallOfFame: [seed, evolved], baselines: [seed] }).headline, /g3-3/);
+});
