@@ -89,5 +89,8 @@ test('autolr list baselines and grammars', async () => {
   assert.match(rules.out, /dlrs: Per epoch, moves the rate/);
   const grammars = await cli('list', 'grammars');
   assert.match(grammars.out, /^dlr +dlr +24 +6/m);
+  assert.match(grammars.out, /^dlr-relative +dlr +yes +24 +6/m);
+  const listed = JSON.parse((await cli('list', 'grammars', '--json')).out) as Array<{ name: string; variant: string; default: boolean }>;
+  assert.deepEqual(listed.filter((g) => g.default).map((g) => [g.variant, g.name]).sort(), [['alr', 'alr-relative'], ['dlr', 'dlr-relative']]);
   assert.equal((await cli('list', 'nothing')).code, 2);
 });

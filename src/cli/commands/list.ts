@@ -7,6 +7,7 @@ import { describeParams, resolveParams } from '../../baselines/params.js';
 import { renderTable } from '../table.js';
 import { TASKS } from '../../tasks/registry.js';
 import { parseChoiceOption } from '../options.js';
+import { DEFAULT_GRAMMARS } from '../../evolution/config.js';
 
 const SUBJECTS = ['baselines', 'grammars', 'tasks'] as const;
 
@@ -64,13 +65,13 @@ function listGrammars(options: ListOptions): string {
   const grammars = builtinGrammars()
     .map((name) => {
       const g = loadGrammar(name);
-      return { name, variant: g.variant, maxDepth: g.maxDepth, initDepth: g.initDepth, nonterminals: g.nonterminals.length };
+      return { name, variant: g.variant, default: DEFAULT_GRAMMARS[g.variant] === name, maxDepth: g.maxDepth, initDepth: g.initDepth, nonterminals: g.nonterminals.length };
     })
     .filter((g) => options.variant === undefined || g.variant === options.variant);
   if (options.json) return JSON.stringify(grammars, null, 2);
   return renderTable(
-    ['name', 'variant', 'max depth', 'init depth', 'nonterminals'],
-    grammars.map((g) => [g.name, g.variant, g.maxDepth, g.initDepth, g.nonterminals]),
+    ['name', 'variant', 'default', 'max depth', 'init depth', 'nonterminals'],
+    grammars.map((g) => [g.name, g.variant, g.default ? 'yes' : '', g.maxDepth, g.initDepth, g.nonterminals]),
   );
 }
 
