@@ -63,6 +63,14 @@ export interface CampaignConfig {
   readonly finalSeeds: number;
   /** Baselines re-scored with the same fresh seeds: every seeded one, or only the best. */
   readonly rescoreBaselines: 'all' | 'best';
+  /** Seeds a full-fidelity fitness is averaged over (the first is the evaluation seed, so 1 is a single run). */
+  readonly fitnessSeeds: number;
+  /**
+   * The fewest seeds for a rule that draws random numbers: one draw sequence
+   * is luck, and a random rule once ranked second on search and far lower
+   * on fresh seeds (docs/results.md, Fashion-MNIST).
+   */
+  readonly randomFitnessSeeds: number;
   /** How several tasks' ratios to the reference combine into one fitness (fitness.ts). */
   readonly aggregate: Aggregate;
   /**
@@ -80,7 +88,7 @@ export interface CampaignConfig {
  * a resolved one, so a field it lacks was added later: it gets the behaviour
  * the campaign had, not today's default (the store applies this on read).
  */
-export const LEGACY_CONFIG_VALUES: Readonly<Record<string, unknown>> = { aggregate: 'mean', tuning: false };
+export const LEGACY_CONFIG_VALUES: Readonly<Record<string, unknown>> = { aggregate: 'mean', tuning: false, fitnessSeeds: 1, randomFitnessSeeds: 1 };
 
 /** The grammar new campaigns of each variant search: the rate-relative ones (docs/rule-language.md). */
 export const DEFAULT_GRAMMARS: Readonly<Record<Variant, string>> = { dlr: 'dlr-relative', alr: 'alr-relative' };
@@ -119,6 +127,8 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
     hallOfFame: 10,
     finalSeeds: 5,
     rescoreBaselines: 'all',
+    fitnessSeeds: 1,
+    randomFitnessSeeds: 2,
     aggregate: DEFAULT_AGGREGATE,
     tuning: DEFAULT_TUNING,
   };
@@ -128,7 +138,7 @@ const KNOWN_FIELDS = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
-  'rescoreBaselines', 'aggregate', 'tuning', 'validation',
+  'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'aggregate', 'tuning', 'validation',
 ]);
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -248,6 +258,8 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     hallOfFame: integer(raw, 'hallOfFame', 1, 1000, d.hallOfFame),
     finalSeeds: integer(raw, 'finalSeeds', 0, 100, d.finalSeeds),
     rescoreBaselines: oneOf(raw, 'rescoreBaselines', ['all', 'best'] as const, d.rescoreBaselines),
+    fitnessSeeds: integer(raw, 'fitnessSeeds', 1, 20, d.fitnessSeeds),
+    randomFitnessSeeds: integer(raw, 'randomFitnessSeeds', 1, 20, d.randomFitnessSeeds),
     aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
     tuning: tuningOf(raw.tuning, d.tuning),
     ...validationOf(raw.validation, tasks as string[]),

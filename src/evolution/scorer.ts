@@ -10,7 +10,7 @@
  * order workers finish in: which of two behavioural twins a later hit reuses
  * must not depend on timing, or a resumed campaign could differ.
  */
-import type { Rule } from '../grammar/ast.js';
+import { isRandom, ruleParts, type Rule } from '../grammar/ast.js';
 import { ruleHash } from '../grammar/hash.js';
 import { parseRule } from '../grammar/parser.js';
 import { printRule } from '../grammar/printer.js';
@@ -173,8 +173,10 @@ export class Scorer {
   // synchronously in candidate order: hit counts and shared in-flight runs are reproducible.
   private async evaluateCached(rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> {
     const { config, counters } = this;
-    if (!config.cache) return this.runOne(text, task, fidelity);
-    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${this.budgetsKey === '' ? '' : `|${this.budgetsKey}`}`;
+    const seeds = this.fitnessSeedsOf(rule, fidelity);
+    if (!config.cache) return this.runAveraged(text, task, fidelity, seeds);
+    // The seed count joins the context only when it is above one, so single-seed campaigns keep their cache keys.
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${this.budgetsKey === '' ? '' : `|${this.budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}`;
     const hit = this.cache.lookup(rule, context);
     if (hit) {
       counters.cacheHits++;
@@ -189,12 +191,30 @@ export class Scorer {
       counters.structureHits++;
       return inFlight;
     }
-    const p = this.runOne(text, task, fidelity).then((outcome) => {
+    const p = this.runAveraged(text, task, fidelity, seeds).then((outcome) => {
       this.unstored.push({ order, rule, context, outcome, text });
       return outcome;
     });
     this.pending.set(key, p);
     return p;
+  }
+
+  /** Full-fidelity fitness runs `fitnessSeeds` seeds, and at least `randomFitnessSeeds` for a rule that draws random numbers. */
+  private fitnessSeedsOf(rule: Rule, fidelity: Fidelity): number {
+    if (fidelity !== 'full') return 1;
+    return ruleParts(rule).some(([, e]) => isRandom(e)) ? Math.max(this.config.fitnessSeeds, this.config.randomFitnessSeeds) : this.config.fitnessSeeds;
+  }
+
+  /**
+   * The fitness over `seeds` seeds — the evaluation seed, then seeds derived
+   * from it — as one outcome: scores and metrics averaged, failed only if a
+   * run failed (its floor score is in the mean), curves of the first run.
+   */
+  private async runAveraged(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
+    const base = evaluationSeed(this.config);
+    if (seeds === 1) return this.runOne(text, task, fidelity, base);
+    const runs = await Promise.all(Array.from({ length: seeds }, (_, j) => this.runOne(text, task, fidelity, base + FITNESS_SEED_STRIDE * j)));
+    return averageOutcomes(runs);
   }
 
   /** One training run, outside the cache (the final re-scoring uses it with fresh seeds). */
@@ -269,5 +289,34 @@ function toTaskOutcome(r: TrainResult): TaskOutcome {
     backend: r.backend,
     ...(r.adapter ? { adapter: r.adapter } : {}),
     curves: r.curves,
+  };
+}
+
+/** Seeds of repeated fitness runs: apart from the fresh seeds of the final re-scoring (multiples of 1 000 003). */
+const FITNESS_SEED_STRIDE = 7919;
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, x) => a + x, 0) / xs.length;
+}
+
+function averageMetrics(records: ReadonlyArray<Readonly<Record<string, number>> | undefined>): Record<string, number> | undefined {
+  const first = records[0];
+  if (!first) return undefined;
+  return Object.fromEntries(Object.keys(first).map((k) => [k, mean(records.map((r) => r?.[k] ?? NaN))]));
+}
+
+function averageOutcomes(runs: readonly TaskOutcome[]): TaskOutcome {
+  const [first] = runs as [TaskOutcome, ...TaskOutcome[]];
+  const failed = runs.find((r) => !r.ok);
+  const fitness = averageMetrics(runs.map((r) => r.fitness));
+  const test = averageMetrics(runs.map((r) => r.test));
+  return {
+    ...first,
+    score: mean(runs.map((r) => r.score)),
+    ok: failed === undefined,
+    ...(failed?.failure !== undefined ? { failure: `${failed.failure} (on ${runs.filter((r) => !r.ok).length} of ${runs.length} seeds)` } : {}),
+    ...(fitness ? { fitness } : {}),
+    ...(test ? { test } : {}),
+    wallMs: runs.reduce((a, r) => a + r.wallMs, 0),
   };
 }
