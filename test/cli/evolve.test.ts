@@ -34,6 +34,9 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     [['--config', join(runs, 'missing.json')], /cannot read the config file/],
     [['--task', 'synthetic', '--name', 'tiny'], /already holds a campaign; resume it/],
     [['--resume', join(runs, 'nowhere')], /is not a campaign folder/],
+    [['--task', 'synthetic', '--tuning-points', '4'], /"tuning.points" must be odd/],
+    [['--task', 'synthetic', '--validation', 'synthetic'], /"validation.tasks" must be tasks the search never sees; synthetic is in "tasks"/],
+    [['--task', 'synthetic', '--validation', 'imagenet'], /unknown task "imagenet"/],
   ];
   for (const [args, message] of cases) {
     const r = await cli('evolve', ...args, '--workers', '0', '--backend', 'wasm', '--runs', runs);

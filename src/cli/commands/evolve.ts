@@ -38,6 +38,10 @@ interface EvolveOptions {
   dataDir?: string;
   budgets?: BudgetOverride;
   timeLimit?: number;
+  validation?: string;
+  tuningPoints?: number;
+  finalSeeds?: number;
+  hallOfFame?: number;
   json?: boolean;
 }
 
@@ -60,6 +64,10 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
     .option('--budgets <json>', 'budget fields changed from every task\'s own, by fidelity, e.g. \'{"full": {"epochs": 150}}\'', parseBudgetsOption('--budgets'))
     .option('--time-limit <seconds>', 'wall-time limit of one evaluation (default 600)', parsePositiveNumberOption('--time-limit'))
+    .option('--validation <tasks>', 'held-out tasks, separated by commas: finalists and baselines are tuned and tested on them too')
+    .option('--tuning-points <n>', 'lr0 grid points of the final equal tuning (odd; 0: no tuning); default 7', parseIntegerOption('--tuning-points', 0, 99))
+    .option('--final-seeds <n>', 'fresh seeds of the final test comparison (default 5)', parseIntegerOption('--final-seeds', 0, 100))
+    .option('--hall-of-fame <n>', 'size of the hall of fame (default 10)', parseIntegerOption('--hall-of-fame', 1, 1000))
     .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
     .option('--runs <dir>', 'folder holding campaign folders', 'runs')
@@ -72,6 +80,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         '  autolr evolve --task mnist-mlp --variant dlr',
         '  autolr evolve --task helmholtz-250,helmholtz-500 --variant dlr --population 12 --generations 5 --name pinn-a',
         '  autolr evolve --task mnist-mlp --variant alr --seeds adam,rmsprop,ades --workers 2 --seed 7',
+        '  autolr evolve --task mnist-mlp --validation fashion-mnist-mlp,fashion-mnist-cnn --tuning-points 7 --final-seeds 5',
         '  autolr evolve --config campaign.json',
         '  autolr evolve --resume runs/pinn-a',
       ].join('\n'),
@@ -152,6 +161,10 @@ function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir:
   if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
   if (options.budgets !== undefined) flags.budgets = options.budgets;
   if (options.timeLimit !== undefined) flags.timeLimit = options.timeLimit;
+  if (options.validation !== undefined) flags.validation = { tasks: options.validation.split(',').map((t) => t.trim()).filter((t) => t !== '') };
+  if (options.tuningPoints !== undefined) flags.tuning = options.tuningPoints === 0 ? false : { ...(typeof fromFile.tuning === 'object' ? fromFile.tuning : {}), points: options.tuningPoints };
+  if (options.finalSeeds !== undefined) flags.finalSeeds = options.finalSeeds;
+  if (options.hallOfFame !== undefined) flags.hallOfFame = options.hallOfFame;
   const merged = { ...fromFile, ...flags };
   if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');
   return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false };
