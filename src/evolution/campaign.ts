@@ -196,10 +196,15 @@ async function runGeneration(ctx: Context, generation: number): Promise<void> {
  */
 async function finish(ctx: Context): Promise<void> {
   const { config, run, store } = ctx;
+  const started = performance.now();
   run.standings = await rescoreStandings(config, run.standings, (text, task, fidelity, seed) => ctx.scorer.runOne(text, task, fidelity, seed), ctx.log);
+  const rescored = performance.now();
+  const runsBefore = run.counters.evaluations;
   if (config.tuning !== false && config.finalSeeds > 0) {
     run.standings = await tuneStandings(run.standings, tuningPlan(config, config.tuning), (text, task, seed, lr0) => ctx.scorer.runOne(text, task, 'full', seed, lr0), ctx.log);
+    ctx.log(`tuning took ${((performance.now() - rescored) / 60_000).toFixed(1)} min for ${run.counters.evaluations - runsBefore} runs (untuned re-scoring ${((rescored - started) / 60_000).toFixed(1)} min)`);
   }
+  const finalStages = { rescoreMs: Math.round(rescored - started), tuningMs: Math.round(performance.now() - rescored), tuningRuns: run.counters.evaluations - runsBefore };
   const { hallOfFame, bestBaseline, baselines, bestEvolved } = run.standings;
   store.writeResults({
     campaign: config.name,
@@ -209,6 +214,7 @@ async function finish(ctx: Context): Promise<void> {
     baselines: sortedBaselines(baselines),
     bestEvolved: bestEvolved ?? null,
     counters: run.counters,
+    finalStages,
   });
   run.complete = true;
   store.writeCheckpoint(config.generations + 1, checkpointOf(config, run));

@@ -147,6 +147,8 @@ export interface CampaignResults {
   readonly baselines: readonly HallOfFameEntry[];
   readonly bestEvolved: HallOfFameEntry | null;
   readonly counters?: Counters;
+  /** Wall time of the final stages, for the protocol's cost (absent in campaigns that predate it). */
+  readonly finalStages?: { readonly rescoreMs: number; readonly tuningMs: number; readonly tuningRuns: number };
 }
 
 /** The results as far as they go: hof.json when the campaign is complete, else its newest checkpoint. */

@@ -9,6 +9,7 @@ import { buildReport } from './html.js';
 export async function campaignReport(dir: string, options: { topCurves?: number; generatedAt?: string } = {}): Promise<string> {
   const store = new CampaignStore(dir);
   const hof = store.view();
+  const finalStages = hof.final ? store.results().finalStages : undefined;
   return buildReport({
     config: store.config(),
     events: parseEventLog(store.events()),
@@ -16,6 +17,7 @@ export async function campaignReport(dir: string, options: { topCurves?: number;
     baselines: hof.baselines,
     ...(hof.bestEvolved ? { bestEvolved: hof.bestEvolved } : {}),
     final: hof.final,
+    ...(finalStages ? { finalStages } : {}),
     ...(options.topCurves !== undefined ? { topCurves: options.topCurves } : {}),
     ...(options.generatedAt !== undefined ? { generatedAt: options.generatedAt } : {}),
   });

@@ -20,6 +20,8 @@ export interface ReportInput {
   readonly bestEvolved?: HallOfFameEntry;
   /** False while the campaign is still running (figures from its last checkpoint). */
   readonly final: boolean;
+  /** Wall time of the final re-scoring and tuning (campaigns that recorded it). */
+  readonly finalStages?: { readonly rescoreMs: number; readonly tuningMs: number; readonly tuningRuns: number };
   /** How many of the best rules get curves in the plots. */
   readonly topCurves?: number;
   /** Shown in the footer; fixed in tests so reports compare byte for byte. */
@@ -202,7 +204,10 @@ export async function buildReport(input: ReportInput): Promise<string> {
     ['tasks', tasks.join(', ')],
     ['population × generations', `${config.population} × ${config.generations} (${config.mode}), seed ${config.seed}`],
     ['generations done', `${rows.length} of ${config.generations}${input.final ? '' : ' — still running'}`],
-    ['wall time', last ? `${(last.elapsedS / 60).toFixed(1)} min (generations only; the final test re-scoring is not included)` : '–'],
+    ['wall time', last ? `${(last.elapsedS / 60).toFixed(1)} min (generations only; the final stages below are not included)` : '–'],
+    ...(input.finalStages
+      ? [['final stages', `test re-scoring ${(input.finalStages.rescoreMs / 60_000).toFixed(1)} min; equal tuning ${(input.finalStages.tuningMs / 60_000).toFixed(1)} min (${input.finalStages.tuningRuns} training runs)`]]
+      : []),
     ['candidates', `${candidates}, of which ${promoted} promoted to full fidelity`],
     ['training runs', `${totalRuns} (cache hits: ${totalHits})`],
     ['final re-scoring', `${config.finalSeeds} fresh seed(s) on the test split${config.tuning ? `, every rule at its own lr0 tuned on a ${config.tuning.points}-point grid from lr0/${config.tuning.span} to ${config.tuning.span}·lr0 (validation split, search seed)` : ''}`],

@@ -17,6 +17,7 @@ import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import type { HallOfFameEntry } from '../../src/evolution/records.js';
 import { pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
+import { campaignReport } from '../../src/report/campaign-report.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-tuning-'));
@@ -82,4 +83,12 @@ test('tuning: every finalist and baseline gets the same grid on search and held-
     }
   }
   assert.ok(summary.hallOfFame.every((h) => h.tuned !== undefined));
+  // The protocol's cost is recorded and reported.
+  const stages = (JSON.parse(readFileSync(join(runs, 'tuned', 'hof.json'), 'utf8')) as { finalStages: { tuningRuns: number; tuningMs: number } }).finalStages;
+  const tuningJobs = jobs.filter((j) => j.job.lr0 !== undefined).length;
+  assert.equal(stages.tuningRuns, tuningJobs);
+  const html = await campaignReport(join(runs, 'tuned'));
+  assert.match(html, /equal tuning \d+\.\d min \(\d+ training runs\)/);
+  assert.match(html, /Tuned comparison/);
+  assert.match(html, /helmholtz-250 \(held out\) lr0/);
 });
