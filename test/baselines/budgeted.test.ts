@@ -9,23 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baselineRule, baselinesOf, getBaseline } from '../../src/baselines/registry.js';
-import type { DlrBaseline } from '../../src/baselines/types.js';
-import { scheduleFromRule, type Schedule } from '../../src/schedule/schedule.js';
+import type { Schedule } from '../../src/schedule/schedule.js';
 import { replayTrace, type Trace } from '../../src/schedule/trace.js';
 import { NO_RANDOMNESS } from '../../src/grammar/interpreter.js';
 import { scaleBehaviour } from '../../src/schedule/scale.js';
+import { bothSchedules } from '../helpers/schedules.js';
 
 const LR0 = 0.1;
 
-function both(name: string, params: Record<string, unknown> = {}): Array<[string, Schedule]> {
-  const b = getBaseline(name) as DlrBaseline;
-  const { rule, params: resolved } = baselineRule(b, params);
-  assert.equal(rule.variant, 'dlr');
-  return [
-    ['hand-coded', b.handCoded(resolved)],
-    ['rule', scheduleFromRule(rule as Extract<typeof rule, { variant: 'dlr' }>)],
-  ];
-}
 
 /** The rates a schedule gives at every step of a run of `epochs` × `stepsPerEpoch` steps, as `autolr trace` replays them. */
 function runRates(schedule: Schedule, epochs: number, stepsPerEpoch: number): number[] {
@@ -41,7 +32,7 @@ function runRates(schedule: Schedule, epochs: number, stepsPerEpoch: number): nu
 }
 
 function assertRates(name: string, expected: readonly number[], epochs: number, stepsPerEpoch: number, params: Record<string, unknown> = {}): void {
-  for (const [impl, schedule] of both(name, params)) {
+  for (const [impl, schedule] of bothSchedules(name, params)) {
     runRates(schedule, epochs, stepsPerEpoch).forEach((lr, t) => {
       const want = expected[t] as number;
       assert.ok(Math.abs(lr - want) <= 1e-9 * Math.abs(want) + 1e-300, `${name} (${impl}) at step ${t} of ${expected.length}: ${lr} ≠ ${want}`);
@@ -86,7 +77,7 @@ test('one_cycle follows PyTorch OneCycleLR with cosine annealing, default and ch
   for (const [epochs, spe] of [[10, 79], [4, 25], [2, 3]] as const) assertRates('one_cycle', torchOneCycle(epochs * spe), epochs, spe);
   assertRates('one_cycle', torchOneCycle(500, 0.25, 10, 100), 5, 100, { pct_start: 0.25, div_factor: 10, final_div_factor: 100 });
   // Its landmarks: lr0/25 first, lr0 at the end of the rise, lr0/25/1e4 last.
-  const rates = runRates(both('one_cycle')[1]?.[1] as Schedule, 10, 100);
+  const rates = runRates(bothSchedules('one_cycle')[1]?.[1] as Schedule, 10, 100);
   assert.ok(Math.abs((rates[0] as number) - LR0 / 25) < 1e-15);
   assert.ok(Math.abs((rates[299] as number) - LR0) < 1e-15);
   assert.ok(Math.abs((rates[999] as number) - LR0 / 25 / 1e4) < 1e-15);
@@ -120,7 +111,7 @@ test('the budget-aware schedules stretch to any budget and scale with lr0', () =
     const { rule } = baselineRule(getBaseline(name));
     assert.equal(scaleBehaviour(rule).scales, true, name);
     // The same fraction of the budget gives the same factor at 100 steps and at 10 000.
-    const [, rule100] = both(name)[1] as [string, Schedule];
+    const [, rule100] = bothSchedules(name)[1] as [string, Schedule];
     const short = runRates(rule100, 1, 100);
     const long = runRates(rule100, 100, 100);
     // (Not at step 0: a warm-up's first step is 1/W of lr0, and W grows with the budget.)

@@ -2,26 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { baselineRule, getBaseline } from '../../src/baselines/registry.js';
-import type { DlrBaseline } from '../../src/baselines/types.js';
 import { interpretAlrStep } from '../../src/grammar/interpret-alr.js';
-import { scheduleFromRule, type Schedule } from '../../src/schedule/schedule.js';
+import type { Schedule } from '../../src/schedule/schedule.js';
 import { replayTrace, type Trace } from '../../src/schedule/trace.js';
+import { bothSchedules } from '../helpers/schedules.js';
 
 const rng = (): { uniform(): number } => {
   const g = seedrandom('known');
   return { uniform: () => g() };
 };
 
-/** Both implementations of a schedule baseline, for checks that must hold of each. */
-function bothSchedules(name: string, params: Record<string, unknown> = {}): Array<[string, Schedule]> {
-  const b = getBaseline(name) as DlrBaseline;
-  const { rule, params: resolved } = baselineRule(b, params);
-  assert.equal(rule.variant, 'dlr');
-  return [
-    ['hand-coded', b.handCoded(resolved)],
-    ['rule', scheduleFromRule(rule as Extract<typeof rule, { variant: 'dlr' }>)],
-  ];
-}
 
 function ratesAtSteps(schedule: Schedule, steps: readonly number[]): number[] {
   const trace: Trace = { granularity: 'step', lr0: 0.001, records: steps.map((step) => ({ step, epoch: 0, batch_loss: 1 })) };
