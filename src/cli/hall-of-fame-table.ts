@@ -3,7 +3,7 @@
  * print: scores on the search, test scores over the fresh seeds, and paired
  * comparisons with the baselines.
  */
-import { finishedRuns, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
+import { finishedRuns, stoppedNote, type HallOfFameEntry, type TestScores } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { renderTable } from './table.js';
 
@@ -25,16 +25,24 @@ function tunedText(h: HallOfFameEntry): string {
     .join('; ');
 }
 
+/** Per task, the rule's test scores as comparisons use them: at its tuned rate when both were tuned, else as searched. */
+function comparedScores(h: HallOfFameEntry, tuned: boolean): Readonly<Record<string, TestScores>> | undefined {
+  return tuned ? Object.fromEntries(Object.entries(h.tuned ?? {}).map(([task, t]) => [task, t.test])) : h.test;
+}
+
 function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
   if (!base) return '-';
   const search = h.combined - base.combined;
   const parts = [`${search >= 0 ? '+' : ''}${search.toFixed(4)}`];
-  if (h.test && base.test) {
-    for (const [task, t] of Object.entries(h.test)) {
-      const b = base.test[task];
+  const tuned = h.tuned !== undefined && base.tuned !== undefined;
+  const mine = comparedScores(h, tuned);
+  const theirs = comparedScores(base, tuned);
+  if (mine && theirs) {
+    for (const [task, t] of Object.entries(mine)) {
+      const b = theirs[task];
       const diff = t.mean - (b?.mean ?? NaN);
       // A baseline none of whose runs finished has no mean to compare with.
-      if (b && finishedRuns(t) > 0 && finishedRuns(b) > 0 && Number.isFinite(diff)) parts.push(`${task} test ${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`);
+      if (b && finishedRuns(t) > 0 && finishedRuns(b) > 0 && Number.isFinite(diff)) parts.push(`${task} ${tuned ? 'tuned ' : ''}test ${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`);
     }
   }
   return parts.join(', ');
@@ -70,8 +78,8 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
  */
 function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   const tuned = rule.tuned !== undefined && base.tuned !== undefined;
-  const mine = tuned ? Object.fromEntries(Object.entries(rule.tuned ?? {}).map(([task, t]) => [task, t.test])) : rule.test;
-  const theirs = tuned ? Object.fromEntries(Object.entries(base.tuned ?? {}).map(([task, t]) => [task, t.test])) : base.test;
+  const mine = comparedScores(rule, tuned);
+  const theirs = comparedScores(base, tuned);
   if (!mine || !theirs) return '-';
   const several = Object.keys(mine).length > 1;
   const parts = Object.entries(mine).flatMap(([task, t]) => {

@@ -41,8 +41,10 @@ function testCell(h: HallOfFameEntry, task: string): string {
 
 /** `rule` against `base` on the test split, paired by seed: verdict, mean difference with its 95 % interval, seeds won. */
 function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, task: string): string {
-  const r = rule?.test?.[task];
-  const b = base.test?.[task];
+  // At both tuned rates when both were tuned: the comparison the protocol makes.
+  const tuned = rule?.tuned !== undefined && base.tuned !== undefined;
+  const r = tuned ? rule?.tuned?.[task]?.test : rule?.test?.[task];
+  const b = tuned ? base.tuned?.[task]?.test : base.test?.[task];
   const c = r && b ? comparePaired(r, b) : undefined;
   return c ? formatPaired(c) : '–';
 }
@@ -92,7 +94,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], ru
 
 function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
   const best = input.baselines[0];
-  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), 'vs best baseline (test, paired)', 'from', 'rule (simplified)'];
+  const tuned = input.baselines.some((b) => b.tuned !== undefined);
+  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), `vs best baseline (${tuned ? 'tuned, ' : ''}test, paired)`, 'from', 'rule (simplified)'];
   const evolved = input.bestEvolved && !input.hallOfFame.some((h) => h.hash === input.bestEvolved?.hash) ? [input.bestEvolved] : [];
   const rows = [...input.hallOfFame, ...evolved].map((h, i) => [
     i < input.hallOfFame.length ? String(i + 1) : 'best evolved',
