@@ -55,11 +55,23 @@ export const STEP_DECAY = classic(
   'common practice (e.g. Keras and PyTorch StepLR)',
   [
     { name: 'drop', description: 'factor applied every `every` epochs', default: 0.5, min: 0, exclusiveMin: true, max: 1 },
-    { name: 'every', description: 'epochs between drops', default: 10, min: 1, integer: true },
+    { name: 'every', description: 'epochs between drops; 0 (the default): relative to the budget, `drops` drops spread evenly over it (the usual fixed value is 10)', default: 0, min: 0, integer: true },
+    { name: 'drops', description: 'drops within the budget, when every is 0', default: 2, min: 1, integer: true },
   ],
-  (p) => `epoch: lr0 * pow(${lit(scalar(p, 'drop'))}, floor(epoch / ${lit(scalar(p, 'every'))}))`,
-  (p) => (s) => lr0(s) * scalar(p, 'drop') ** Math.floor(epoch(s) / scalar(p, 'every')),
+  (p) => `epoch: lr0 * pow(${lit(scalar(p, 'drop'))}, ${dropsSoFarText(p)})`,
+  (p) => (s) => lr0(s) * scalar(p, 'drop') ** dropsSoFar(p, s),
 );
+
+/** Drops taken by `epoch`: every `every` epochs, or, by default, at each (drops + 1)-th of the budget's epochs. */
+function dropsSoFar(p: ParamValues, s: Signals): number {
+  const every = scalar(p, 'every');
+  return every > 0 ? Math.floor(epoch(s) / every) : Math.floor((epoch(s) * (scalar(p, 'drops') + 1)) / (s.epochs as number));
+}
+
+function dropsSoFarText(p: ParamValues): string {
+  const every = scalar(p, 'every');
+  return every > 0 ? `floor(epoch / ${lit(every)})` : `floor(epoch * ${lit(scalar(p, 'drops') + 1)} / epochs)`;
+}
 
 export const EXPONENTIAL = classic(
   'exponential',
@@ -104,15 +116,26 @@ export const COSINE_RESTARTS = classic(
   'Cosine annealing with warm restarts',
   'Cosine from lr0 down to min_lr over `period` epochs, then back to lr0 (restart), repeating.',
   'Loshchilov, Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017 (T_mult = 1)',
-  [MIN_LR, { name: 'period', description: 'epochs per restart cycle (T_0)', default: 10, min: 1, integer: true }],
+  [
+    MIN_LR,
+    { name: 'period', description: 'epochs per restart cycle (T_0); 0 (the default): relative to the budget, `cycles` cycles over its epochs (SGDR often used 10)', default: 0, min: 0, integer: true },
+    { name: 'cycles', description: 'restart cycles over the budget, when period is 0', default: 3, min: 1, integer: true },
+  ],
   (p) => {
-    const t = lit(scalar(p, 'period'));
+    const t = periodText(p);
     return withFloor(scalar(p, 'min_lr'), `(1 + cos(${PI} * (epoch - ${t} * floor(epoch / ${t})) / ${t}))`);
   },
   (p) => (s) => {
     const m = scalar(p, 'min_lr');
-    const period = scalar(p, 'period');
-    const sinceRestart = epoch(s) % period;
+    const fixed = scalar(p, 'period');
+    const period = fixed > 0 ? fixed : (s.epochs as number) / scalar(p, 'cycles');
+    // As the rule text computes it (not with %), so both round alike at a fractional period.
+    const sinceRestart = epoch(s) - period * Math.floor(epoch(s) / period);
     return m + 0.5 * (lr0(s) - m) * (1 + Math.cos((Math.PI * sinceRestart) / period));
   },
 );
+
+function periodText(p: ParamValues): string {
+  const fixed = scalar(p, 'period');
+  return fixed > 0 ? lit(fixed) : `(epochs / ${lit(scalar(p, 'cycles'))})`;
+}

@@ -32,7 +32,7 @@ class ClrSchedule implements Schedule {
     const i = s.step as number;
     const base = scalar(this.p, 'base_lr');
     const max = scalar(this.p, 'max_lr');
-    const stepSize = scalar(this.p, 'step_size');
+    const stepSize = halfCycle(this.p, s);
     const cycle = Math.floor(1 + i / (2 * stepSize));
     const x = Math.abs(i / stepSize - 2 * cycle + 1);
     const amplitude = (max - base) * Math.max(0, 1 - x);
@@ -56,18 +56,42 @@ class ClrSchedule implements Schedule {
 const COMMON: readonly ParamSpec[] = [
   { name: 'base_lr', description: 'lower bound of the cycle', default: 0.001, min: 0, exclusiveMin: true },
   { name: 'max_lr', description: 'upper bound of the cycle', default: 0.006, min: 0, exclusiveMin: true },
-  { name: 'step_size', description: 'half a cycle, in steps', default: 2000, min: 1, integer: true },
+  {
+    name: 'step_size',
+    description: 'half a cycle, in steps; 0 (the default): relative to the budget, `cycles` cycles over its T steps (the paper used 2000)',
+    default: 0,
+    min: 0,
+    integer: true,
+  },
+  // Four, so that modified triangular2's reset (after 3 cycles) happens within the budget.
+  { name: 'cycles', description: 'cycles over the budget, when step_size is 0', default: 4, min: 1, integer: true },
 ];
+
+/**
+ * Half a cycle in steps: the absolute `step_size` the paper used, or, by
+ * default, T / (2·cycles) with T = epochs · steps_per_epoch, so the cycles
+ * happen within any budget (the paper's 2000 steps never complete one in a
+ * 785-step run).
+ */
+function halfCycle(p: ParamValues, s: Signals): number {
+  const fixed = scalar(p, 'step_size');
+  return fixed > 0 ? fixed : ((s.epochs as number) * (s.steps_per_epoch as number)) / (2 * scalar(p, 'cycles'));
+}
+
+function halfCycleText(p: ParamValues): string {
+  const fixed = scalar(p, 'step_size');
+  return fixed > 0 ? lit(fixed) : `((epochs * steps_per_epoch) / ${lit(2 * scalar(p, 'cycles'))})`;
+}
 
 function triangle(p: ParamValues): string {
   const base = lit(scalar(p, 'base_lr'));
   const max = lit(scalar(p, 'max_lr'));
-  const ss = lit(scalar(p, 'step_size'));
+  const ss = halfCycleText(p);
   return `${base} + (${max} - ${base}) * max(0, 1 - abs(step / ${ss} - 2 * floor(1 + step / (2 * ${ss})) + 1))`;
 }
 
 function cycleText(p: ParamValues): string {
-  return `floor(1 + step / (2 * ${lit(scalar(p, 'step_size'))}))`;
+  return `floor(1 + step / (2 * ${halfCycleText(p)}))`;
 }
 
 function clr(policy: Policy, extra: readonly ParamSpec[], title: string, scaleText: (p: ParamValues) => string): DlrBaseline {

@@ -32,7 +32,8 @@ test('CLR policies take the standard values at cycle boundaries (base 0.001, max
     clr_exp_range: steps.map((s) => 0.001 + peak * Math.max(0, 1 - Math.abs(s / 2000 - 2 * Math.floor(1 + s / 4000) + 1)) * 0.99994 ** s),
   };
   for (const [name, values] of Object.entries(expected)) {
-    for (const [impl, schedule] of bothSchedules(name)) {
+    // The paper's absolute half-cycle (the default is relative to the budget).
+    for (const [impl, schedule] of bothSchedules(name, { step_size: 2000 })) {
       ratesAtSteps(schedule, steps).forEach((lr, i) => near(lr, values[i] as number, `${name} (${impl}) at step ${steps[i]}`));
     }
   }

@@ -35,7 +35,7 @@ test('every seed rule parses, and reverse-maps into its grammar and back', () =>
 
 test('bad parameters and unknown names give a clear error', () => {
   const cases: Array<[() => unknown, RegExp]> = [
-    [() => baselineRule(getBaseline('clr_triangular'), { step_size: -5 }), /clr_triangular: step_size must be at least 1, not -5/],
+    [() => baselineRule(getBaseline('clr_triangular'), { step_size: -5 }), /clr_triangular: step_size must be at least 0, not -5/],
     [() => baselineRule(getBaseline('clr_triangular'), { step_size: 2.5 }), /step_size must be an integer, not 2.5/],
     [() => baselineRule(getBaseline('clr_triangular2'), { base_lr: 0.1, max_lr: 0.01 }), /base_lr \(0.1\) must not exceed max_lr \(0.01\)/],
     [() => baselineRule(getBaseline('sgd_sa'), { rates: [] }), /sgd_sa: rates must not be empty/],
@@ -56,6 +56,11 @@ test('parameters write into the rule text exactly', () => {
   const { text } = baselineRule(b, { beta1: 0.8762, eps: 1e-7 });
   assert.match(text, /alpha: 0\.8762 \* alpha \+ \(1 - 0\.8762\) \* grad/);
   assert.match(text, /\+ 1e-7\)$/);
-  assert.deepEqual(resolveParams(getBaseline('clr_exp_range')), { base_lr: 0.001, max_lr: 0.006, step_size: 2000, gamma: 0.99994 });
+  assert.deepEqual(resolveParams(getBaseline('clr_exp_range')), { base_lr: 0.001, max_lr: 0.006, step_size: 0, cycles: 4, gamma: 0.99994 });
+  // Budget-relative by default; the papers' absolute counts through parameters.
+  assert.equal(baselineRule(getBaseline('step_decay')).text, 'epoch: lr0 * pow(0.5, floor(epoch * 3 / epochs))');
+  assert.equal(baselineRule(getBaseline('step_decay'), { every: 10 }).text, 'epoch: lr0 * pow(0.5, floor(epoch / 10))');
+  assert.ok(baselineRule(getBaseline('clr_triangular')).text.includes('step / ((epochs * steps_per_epoch) / 8)'));
+  assert.ok(baselineRule(getBaseline('cosine_restarts')).text.includes('(epoch - (epochs / 3) * floor(epoch / (epochs / 3))) / (epochs / 3)'));
   assert.equal(baselineRule(getBaseline('aldvi'), { sigma: 0.001 }).text, 'epoch: lr * (1 + 1 * abs(acc - acc_prev)) + noise(0.001)');
 });

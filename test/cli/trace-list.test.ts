@@ -64,7 +64,7 @@ test('autolr trace refuses bad input with exit code 2 and a message naming the p
     [['--rule', 'dlrs', '--signals', file('nan.json', '{"granularity":"epoch","lr0":0.1,"records":[{"acc":"x"}]}')], /records\[0\]\.acc must be a finite number/],
     [['--rule', 'dlrs', '--signals', steps], /a per-epoch rule needs a "epoch" trace, not "step"/],
     [['--rule', 'sgd_sa', '--signals', file('nodloss.json', { granularity: 'step', lr0: 0.1, records: [{ batch_loss: 1 }] })], /records\[0\] needs "dloss"/],
-    [['--rule', 'clr_triangular', '--params', '{"step_size": -1}', '--signals', steps], /step_size must be at least 1, not -1/],
+    [['--rule', 'clr_triangular', '--params', '{"step_size": -1}', '--signals', steps], /step_size must be at least 0, not -1/],
     [['--rule', 'clr_triangular', '--params', 'step_size=3', '--signals', steps], /--params is not valid JSON/],
     [['--rule', 'lr * 2', '--params', '{}', '--signals', epochs], /--params applies to a baseline name/],
     [['--rule', 'adam', '--signals', epochs], /adaptive optimizer; trace replays schedule/],

@@ -25,8 +25,8 @@ function tmpFile(ext: string, content: string): string {
   return path;
 }
 
-function baseline(name: string): { rule: Rule; text: string } {
-  const { rule, text } = baselineRule(getBaseline(name));
+function baseline(name: string, params: Record<string, unknown> = {}): { rule: Rule; text: string } {
+  const { rule, text } = baselineRule(getBaseline(name), params);
   return { rule, text };
 }
 
@@ -160,7 +160,8 @@ test('the exported callback drives a real tfjs SGD fit: epoch: lr0 * pow(0.5, ep
 });
 
 test('the callback sets Adam\'s learningRate field and runs step rules before every batch', async () => {
-  const { rule, text } = baseline('clr_triangular');
+  // The paper's absolute half-cycle: a step rule that needs no budget from the caller.
+  const { rule, text } = baseline('clr_triangular', { step_size: 2000 });
   const mod = await importJs(rule, text);
   const adam = tf.train.adam(0.001);
   const cb = mod.createLrCallback(adam, { stepsPerEpoch: 2 });
