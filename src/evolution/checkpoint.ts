@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
 
 const FORMAT = 'autolr-checkpoint/1';
 const KEEP = 3;
@@ -16,17 +17,52 @@ export function checkpointDir(campaignDir: string): string {
   return join(campaignDir, 'checkpoints');
 }
 
-/** Writes `data` durably to `path` through a temporary file and a rename. */
+/**
+ * A file of the campaign folder could not be written (a full disk, a
+ * read-only folder): the previous version of the file is kept, and the
+ * campaign stops with this message rather than carry on without its record.
+ */
+export class StorageError extends InputError {}
+
+/**
+ * Writes `data` durably to `path`: every byte to a temporary file (a write
+ * may take fewer bytes than asked, as on a full disk), fsync, then a rename
+ * over the old file and an fsync of the folder. Until the rename, the old
+ * file is untouched; if anything fails, the temporary file is removed and
+ * the old one stays.
+ */
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const bytes = Buffer.from(data, 'utf8');
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
+    throw new StorageError(`cannot write ${path}: ${reason}; its previous version is kept. Free space, then resume with --resume`, { cause: err });
   }
-  renameSync(tmp, path);
+  syncFolder(dirname(path));
+}
+
+/** Makes a rename durable: the folder's entry is what a crash could otherwise lose. */
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a folder; the file itself is already synced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Writes checkpoint number `index` (the campaign numbers them: 0 before the first generation, g + 1 after generation g). */

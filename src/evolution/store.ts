@@ -30,7 +30,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { loadLatestCheckpoint, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { loadLatestCheckpoint, StorageError, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { ConfigError, LEGACY_CONFIG_VALUES, resolveConfig, type CampaignConfig } from './config.js';
 import type { Fidelity } from '../tasks/task.js';
 import { bestEvolvedFromEvents, ranked, sortedBaselines } from './hall-of-fame.js';
@@ -210,7 +210,14 @@ export class CampaignStore {
 
   /** Appends one generation's event lines in a single write; returns the log's size after it. */
   appendEvents(lines: readonly string[]): number {
-    appendFileSync(this.eventsPath, `${lines.join('\n')}\n`);
+    try {
+      appendFileSync(this.eventsPath, `${lines.join('\n')}\n`);
+    } catch (err) {
+      // Whatever part of the generation's lines got written lies beyond the last checkpoint's
+      // byte count, so resuming cuts it off: the log stays consistent.
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
+      throw new StorageError(`cannot append to ${this.eventsPath}: ${reason}; the last checkpoint is kept. Free space, then resume with --resume`, { cause: err });
+    }
     return statSync(this.eventsPath).size;
   }
 
