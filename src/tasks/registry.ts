@@ -2,7 +2,7 @@
 import { helmholtzTask } from './helmholtz.js';
 import { imageTasks } from './image.js';
 import { SYNTHETIC } from './synthetic.js';
-import type { Task } from './task.js';
+import type { Task, TaskOptions } from './task.js';
 import { applyBudgetOverride, type BudgetOverride } from './budgets.js';
 import { InputError } from '../errors.js';
 
@@ -32,4 +32,15 @@ export function getTask(name: string): Task {
 /** A task by name with a campaign's budget override applied (UnknownTaskError or BudgetError when it cannot be). */
 export function lookupTask(name: string, budgets: BudgetOverride | undefined): Task {
   return applyBudgetOverride(getTask(name), budgets);
+}
+
+/**
+ * Loads a task's data once, as a run would, and lets it go: a task that
+ * cannot load (a missing or malformed dataset, a set too small for its
+ * budget) fails here with the loader's message, before a campaign starts,
+ * instead of giving every candidate the floor score.
+ */
+export async function checkTaskLoads(task: Task, options: TaskOptions): Promise<void> {
+  const prepared = await task.prepare('cheap', options);
+  prepared.dispose();
 }

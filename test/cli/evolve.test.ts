@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
@@ -43,6 +43,15 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, message);
   }
+  // A task whose data cannot load stops everything before the search, with the loader's message (issue 14, item 2).
+  const empty = join(runs, 'no-data');
+  mkdirSync(empty);
+  for (const command of [['evolve', '--task', 'fashion-mnist-mlp', '--name', 'nodata', '--runs', runs], ['baselines', '--task', 'fashion-mnist-mlp']]) {
+    const r = await cli(...command, '--data-dir', empty, '--workers', '0', '--backend', 'wasm');
+    assert.equal(r.code, 2, `${command[0]}: ${r.err}`);
+    assert.match(r.err, /Fashion-MNIST files missing/);
+  }
+  assert.equal(existsSync(join(runs, 'nodata')), false);
   const bad = join(runs, 'bad.json');
   writeFileSync(bad, JSON.stringify({ tasks: ['synthetic'], crossoverProbability: 2 }));
   const r = await cli('evolve', '--config', bad, '--runs', runs);

@@ -12,7 +12,7 @@ import type { BackendChoice } from '../../evaluator/backend.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption } from '../options.js';
 import { renderTable } from '../table.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
-import { lookupTask } from '../../tasks/registry.js';
+import { checkTaskLoads, lookupTask } from '../../tasks/registry.js';
 import { BASE_OPTIMIZERS, type BaseOptimizer } from '../../schedule/base-optimizer.js';
 
 interface BaselinesOptions {
@@ -44,8 +44,9 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
     .action(async (options: BaselinesOptions) => {
-      lookupTask(options.task, options.budgets);
+      const task = lookupTask(options.task, options.budgets);
       await initBackend(options.backend);
+      await checkTaskLoads(task, { splitSeed: 0, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) });
       const pool = await EvaluatorPool.create({ workers: options.workers, backend: options.backend, timeLimitMs: 3_600_000 });
       const entries = baselinesOf(options.variant).map((b) => ({ b, ...baselineRule(b) }));
       let outcomes: EvalOutcome[];

@@ -10,7 +10,7 @@ import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution
 import type { CampaignSummary } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
-import { lookupTask } from '../../tasks/registry.js';
+import { checkTaskLoads, lookupTask } from '../../tasks/registry.js';
 import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
@@ -103,6 +103,10 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         }
       }
       await initBackend(config.backend);
+      // Before any folder is written or worker started: a task whose data cannot load ends here, with the loader's message.
+      for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
+        await checkTaskLoads(lookupTask(t, config.budgets), { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
+      }
       const pool = await EvaluatorPool.create({ workers: config.workers, backend: config.backend, timeLimitMs: config.timeLimit * 1000 });
       const display = progressDisplay(err);
       const dir = join(runsDir, config.name);
