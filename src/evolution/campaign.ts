@@ -99,15 +99,21 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
     log(`campaign ${config.name} is already complete`);
     return completed;
   }
-  const run = options.resume ? resume(store, config, log) : open(store, config);
-  const progress = new Progress(config, run, options.onProgress);
-  const ctx: Context = { config, store, run, scorer: new Scorer(config, options.evaluator, run.cache, run.counters, run.references, progress), progress, log };
-  for (let generation = run.generation + 1; generation < config.generations && !run.complete; generation++) {
-    await runGeneration(ctx, generation);
-    options.afterCheckpoint?.(generation);
+  // One process holds a campaign at a time; the lock goes when the run ends, however it ends
+  // (a killed process leaves a lock that the next one recognises as stale).
+  try {
+    const run = options.resume ? resume(store, config, log) : open(store, config);
+    const progress = new Progress(config, run, options.onProgress);
+    const ctx: Context = { config, store, run, scorer: new Scorer(config, options.evaluator, run.cache, run.counters, run.references, progress), progress, log };
+    for (let generation = run.generation + 1; generation < config.generations && !run.complete; generation++) {
+      await runGeneration(ctx, generation);
+      options.afterCheckpoint?.(generation);
+    }
+    if (!run.complete) await finish(ctx);
+    return summaryOf(store, config, run, started);
+  } finally {
+    store.unlock();
   }
-  if (!run.complete) await finish(ctx);
-  return summaryOf(store, config, run, started);
 }
 
 /** A new campaign: the seeded population, its folder, and checkpoint 0. */
@@ -143,6 +149,7 @@ function open(store: CampaignStore, config: CampaignConfig): Run {
 
 /** A campaign continued from its newest intact checkpoint, with the interrupted generation's events cut off. */
 function resume(store: CampaignStore, config: CampaignConfig, log: (line: string) => void): Run {
+  store.lock();
   const { body, discardedBytes } = store.resumePoint((path, reason) => log(`checkpoint ${path} is unusable (${reason}); using an older one`));
   if (body.complete) log(`campaign ${config.name} is already complete`);
   if (discardedBytes > 0) log(`discarded ${discardedBytes} bytes of events from the interrupted generation ${body.generation + 1}`);

@@ -9,6 +9,7 @@
  *                     a checksummed header line, then the body; the newest three are kept)
  *   hof.json          the final results, written once, when the campaign completes
  *   report.html       where `autolr report` writes by default
+ *   campaign.lock     while a process runs the campaign: its pid and host
  *
  * Consistency contract (what makes a kill at any moment harmless):
  * 1. Creating writes config.json, an empty events.jsonl, then checkpoint 0.
@@ -19,6 +20,8 @@
  *    same lines again.
  * 3. Completing writes hof.json, THEN the final checkpoint. hof.json appears
  *    only then, so a folder holding it is complete whatever happened after.
+ * 0. One process runs a campaign at a time: creating and resuming take the
+ *    lock (O_EXCL), and a lock whose process has died on this host is stale.
  * 4. Every whole-file write is atomic: temporary file, fsync, rename. A
  *    checkpoint whose checksum or length does not match is skipped (and
  *    reported); the newest intact one wins.
@@ -27,7 +30,8 @@
  * the field are schema 1 (written before it existed), and `upgrade` is the
  * one path that turns them into the current shape; a newer schema is refused.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadLatestCheckpoint, StorageError, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
@@ -136,6 +140,9 @@ function upgradeTestScores(t: TestScores): TestScores {
 }
 
 export class CampaignStore {
+  /** Whether this store holds the folder's lock. */
+  private locked = false;
+
   /** `dir` as the user named it: error messages repeat it. */
   constructor(readonly dir: string) {}
 
@@ -172,12 +179,64 @@ export class CampaignStore {
     }
   }
 
-  /** Starts a new campaign's folder. */
+  /** Starts a new campaign's folder, holding its lock (of two processes creating one campaign, one gets it). */
   create(config: CampaignConfig): void {
     this.ensureNew();
     mkdirSync(this.dir, { recursive: true });
+    this.lock();
+    // The other process may have created it between the first check and the lock.
+    this.ensureNew();
     writeFileAtomic(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
     writeFileSync(this.eventsPath, '');
+  }
+
+  private get lockPath(): string {
+    return join(this.dir, 'campaign.lock');
+  }
+
+  /**
+   * Takes the folder for this process: a lock file made with O_EXCL holding
+   * the process id and host. A lock left by a process of this host that no
+   * longer exists (killed with SIGKILL) is taken over; a live holder, or one
+   * on another host, is refused with who holds it.
+   */
+  lock(): void {
+    // No folder, nothing to guard: whatever comes next refuses it with its own message.
+    if (!existsSync(this.dir)) return;
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(this.lockPath, mine, { flag: 'wx' });
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StorageError(`cannot lock ${this.dir}: ${(err as Error).message}`, { cause: err });
+      }
+      const holder = this.lockHolder();
+      if (holder && holder.host === hostname() && !processAlive(holder.pid)) {
+        rmSync(this.lockPath, { force: true });
+        continue;
+      }
+      const who = holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another process';
+      throw new CampaignFolderError(`${this.dir} is in use by ${who}; one process runs a campaign at a time. If that process is gone, delete ${this.lockPath}`);
+    }
+    throw new CampaignFolderError(`${this.dir} is in use by another process; one process runs a campaign at a time`);
+  }
+
+  /** Gives the folder back (only if this store took it). */
+  unlock(): void {
+    if (!this.locked) return;
+    rmSync(this.lockPath, { force: true });
+    this.locked = false;
+  }
+
+  private lockHolder(): { pid: number; host: string; since: string } | undefined {
+    try {
+      const h = JSON.parse(readFileSync(this.lockPath, 'utf8')) as { pid?: unknown; host?: unknown; since?: unknown };
+      return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, since: String(h.since) } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The saved config as written (resuming merges run-time overrides into it before resolving). */
@@ -328,4 +387,14 @@ function readResults(path: string, unreadable: (path: string, reason: string) =>
   }
   const results = upgrade('results', json as Document);
   return { ...results, baselines: ranked(results.baselines) };
+}
+
+/** Whether a process of this host exists (signal 0 tests without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

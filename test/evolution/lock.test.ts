@@ -1,0 +1,67 @@
+/**
+ * One process holds a campaign folder at a time (issue 14, item 4): a second
+ * run of the same folder is refused naming the holder, two new campaigns of
+ * one name cannot both write it, and a lock left by a killed process does
+ * not block the folder forever.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EvaluatorPool } from '../../src/evaluator/pool.js';
+import { initBackend } from '../../src/evaluator/backend.js';
+import { runCampaign } from '../../src/evolution/campaign.js';
+import { resolveConfig } from '../../src/evolution/config.js';
+import { CampaignFolderError } from '../../src/evolution/store.js';
+
+let pool: EvaluatorPool;
+const runs = mkdtempSync(join(tmpdir(), 'autolr-lock-'));
+const config = (name: string) =>
+  resolveConfig({ name, tasks: ['synthetic'], population: 4, generations: 2, seeds: ['constant'], workers: 0, backend: 'wasm', finalSeeds: 1, hallOfFame: 1, tuning: false });
+
+before(async () => {
+  await initBackend('wasm');
+  pool = await EvaluatorPool.create({ workers: 0, backend: 'wasm', timeLimitMs: 120_000 });
+});
+after(async () => {
+  await pool.close();
+});
+
+const events = (name: string): number => readFileSync(join(runs, name, 'events.jsonl'), 'utf8').trim().split('\n').length;
+
+test('two new campaigns of one name: one runs, the other is refused, and the event log is one campaign\'s', async () => {
+  const results = await Promise.allSettled([runCampaign(config('twin'), { runsDir: runs, evaluator: pool }), runCampaign(config('twin'), { runsDir: runs, evaluator: pool })]);
+  const refused = results.filter((r) => r.status === 'rejected');
+  assert.equal(refused.length, 1);
+  assert.ok((refused[0] as PromiseRejectedResult).reason instanceof CampaignFolderError);
+  assert.match(String((refused[0] as PromiseRejectedResult).reason.message), /already holds a campaign|is in use by process/);
+  assert.equal(events('twin'), 4 + 2 + 2, 'one population, two generation lines, one offspring batch');
+  assert.equal(existsSync(join(runs, 'twin', 'campaign.lock')), false, 'the lock goes with the run');
+});
+
+test('a second resume while one runs is refused naming the holder; a lock left by a dead process is taken over', async () => {
+  // A campaign stopped after its first generation, to resume.
+  let stop = false;
+  await runCampaign(config('held'), { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!stop) { stop = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  assert.equal(existsSync(join(runs, 'held', 'campaign.lock')), false, 'a run that throws gives the lock back');
+  const first = runCampaign(config('held'), { runsDir: runs, evaluator: pool, resume: true });
+  await assert.rejects(runCampaign(config('held'), { runsDir: runs, evaluator: pool, resume: true }), new RegExp(`is in use by process ${process.pid} on ${hostname()}`));
+  await first;
+  // A killed process's lock: its pid no longer exists.
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const deadPid = Number(dead.stdout.trim());
+  const stopped = config('stale');
+  let once = false;
+  await runCampaign(stopped, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!once) { once = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  writeFileSync(join(runs, 'stale', 'campaign.lock'), JSON.stringify({ pid: deadPid, host: hostname(), since: 'earlier' }));
+  const resumed = await runCampaign(stopped, { runsDir: runs, evaluator: pool, resume: true });
+  assert.equal(resumed.generations, 2);
+  // Held on another host: refused, with how to clear it.
+  const other = config('elsewhere');
+  let twice = false;
+  await runCampaign(other, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!twice) { twice = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  writeFileSync(join(runs, 'elsewhere', 'campaign.lock'), JSON.stringify({ pid: 1, host: 'another-host', since: 'earlier' }));
+  await assert.rejects(runCampaign(other, { runsDir: runs, evaluator: pool, resume: true }), /in use by process 1 on another-host .*If that process is gone, delete .*campaign\.lock/);
+});
