@@ -150,7 +150,8 @@ function open(store: CampaignStore, config: CampaignConfig): Run {
 /** A campaign continued from its newest intact checkpoint, with the interrupted generation's events cut off. */
 function resume(store: CampaignStore, config: CampaignConfig, log: (line: string) => void): Run {
   store.lock();
-  const { body, discardedBytes } = store.resumePoint((path, reason) => log(`checkpoint ${path} is unusable (${reason}); using an older one`));
+  const { body, discardedBytes, repairs } = store.resumePoint((path, reason) => log(`checkpoint ${path} is unusable (${reason}); using an older one`));
+  for (const repair of repairs) log(repair);
   if (body.complete) log(`campaign ${config.name} is already complete`);
   if (discardedBytes > 0) log(`discarded ${discardedBytes} bytes of events from the interrupted generation ${body.generation + 1}`);
   const grammar = loadGrammar(config.grammar, config.variant);

@@ -80,6 +80,8 @@ export interface ResumePoint {
   readonly body: CheckpointBody;
   /** Bytes of events cut off: the interrupted generation's. */
   readonly discardedBytes: number;
+  /** What was wrong with the event log and how it was mended (a log cut short, a partial last line). */
+  readonly repairs: readonly string[];
 }
 
 type Document = Record<string, unknown> & { schema?: unknown };
@@ -309,8 +311,28 @@ export class CampaignStore {
     const bytes = loaded.body.eventsBytes as number;
     const size = existsSync(this.eventsPath) ? statSync(this.eventsPath).size : 0;
     if (size > bytes) truncateSync(this.eventsPath, bytes);
-    const body = upgrade('checkpoint', loaded.body, () => this.eventsUpTo(bytes));
-    return { body, discardedBytes: Math.max(0, size - bytes) };
+    const repairs = size < bytes ? [`${this.eventsPath} holds ${size} bytes, fewer than the ${bytes} its checkpoint recorded: some event lines were lost (the search goes on from the checkpoint, which does not need them)`] : [];
+    repairs.push(...this.endOnWholeLine());
+    let document = loaded.body;
+    if (repairs.length > 0) {
+      // The checkpoint must record the log as it now is, or a later resume would cut it at a byte
+      // count inside a line: rewrite it (same number, atomically) with the mended length.
+      document = { ...document, eventsBytes: statSync(this.eventsPath).size };
+      writeCheckpoint(this.dir, loaded.generation, document);
+    }
+    const kept = document.eventsBytes as number;
+    const body = upgrade('checkpoint', document, () => this.eventsUpTo(kept));
+    return { body, discardedBytes: Math.max(0, size - bytes), repairs };
+  }
+
+  /** Cuts a partial last line off the event log, so that the next append starts a line of its own. */
+  private endOnWholeLine(): string[] {
+    if (!existsSync(this.eventsPath)) return [];
+    const log = readFileSync(this.eventsPath);
+    if (log.length === 0 || log[log.length - 1] === 0x0a) return [];
+    const whole = log.lastIndexOf(0x0a) + 1;
+    truncateSync(this.eventsPath, whole);
+    return [`${this.eventsPath} ended in a partial line (${log.length - whole} bytes); cut it off`];
   }
 
   /** Writes hof.json: the campaign is complete from here on. */

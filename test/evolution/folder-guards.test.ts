@@ -1,8 +1,8 @@
 /**
- * One process holds a campaign folder at a time (issue 14, item 4): a second
- * run of the same folder is refused naming the holder, two new campaigns of
- * one name cannot both write it, and a lock left by a killed process does
- * not block the folder forever.
+ * Guards of a campaign folder (issue 14): one process holds it at a time (a
+ * second run is refused naming the holder, two new campaigns of one name
+ * cannot both write it, a lock left by a killed process does not block it
+ * forever), and an event log cut inside a line is mended on resume.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,4 +64,20 @@ test('a second resume while one runs is refused naming the holder; a lock left b
   await runCampaign(other, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!twice) { twice = true; throw new Error('stopped'); } } }).catch(() => undefined);
   writeFileSync(join(runs, 'elsewhere', 'campaign.lock'), JSON.stringify({ pid: 1, host: 'another-host', since: 'earlier' }));
   await assert.rejects(runCampaign(other, { runsDir: runs, evaluator: pool, resume: true }), /in use by process 1 on another-host .*If that process is gone, delete .*campaign\.lock/);
+});
+
+test('an event log cut inside a line is mended on resume, said so, and the log stays one JSON record per line (issue 14, item 5)', async () => {
+  let once = false;
+  const c = config('cut');
+  await runCampaign(c, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!once) { once = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  const path = join(runs, 'cut', 'events.jsonl');
+  const log = readFileSync(path);
+  writeFileSync(path, log.subarray(0, log.length - 25)); // the end of the last line is gone
+  const lines: string[] = [];
+  await runCampaign(c, { runsDir: runs, evaluator: pool, resume: true, log: (l) => lines.push(l) });
+  assert.ok(lines.some((l) => /fewer than the \d+ its checkpoint recorded/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /ended in a partial line \(\d+ bytes\); cut it off/.test(l)), lines.join('\n'));
+  const records = readFileSync(path, 'utf8').trim().split('\n');
+  for (const r of records) JSON.parse(r);
+  assert.equal(records.filter((r) => r.includes('"type":"generation"')).length, 1, 'the cut generation line is gone, the resumed generation logged once');
 });
