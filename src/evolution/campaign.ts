@@ -15,11 +15,12 @@
  * module never touches a file itself.
  */
 import { join } from 'node:path';
-import { loadGrammar } from '../grammar/bnf.js';
+import { loadGrammar, type Grammar } from '../grammar/bnf.js';
+import { MappingError, randomGenotype } from '../grammar/genotype.js';
 import { InputError } from '../errors.js';
 import { Stream } from '../random/stream.js';
 import { EvaluationCache } from './cache.js';
-import type { CampaignConfig } from './config.js';
+import { LEGACY_CONFIG_VALUES, type CampaignConfig } from './config.js';
 import { quantile } from './fitness.js';
 import { emptyStandings, recordGeneration, sortedBaselines } from './hall-of-fame.js';
 import type { Individual, Origin } from './individual.js';
@@ -28,11 +29,11 @@ import { finalSeeds, rescoreStandings } from './rescoring.js';
 import { tuneStandings, type TuningPlan, type TuningSettings } from './tuning.js';
 import { resolveLr0 } from '../evaluator/lr0.js';
 import { lookupTask } from '../tasks/registry.js';
-import { evaluationSeed, Scorer, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
+import { evaluationSeed, referenceRule, Scorer, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
 import type { SearchStrategy } from './search-strategy.js';
 import { seedIndividuals } from './seeding.js';
 import { DEFAULT_STRATEGY_NAME, lookupStrategy } from './strategies.js';
-import { CampaignStore, type CheckpointBody } from './store.js';
+import { CampaignFolderError, CampaignStore, type CheckpointBody } from './store.js';
 
 export type { Evaluator } from './scorer.js';
 export type { CampaignSummary } from './records.js';
@@ -121,7 +122,9 @@ function open(store: CampaignStore, config: CampaignConfig): Run {
   // Everything that can refuse the config runs before the folder is created, so a refused
   // campaign leaves nothing behind.
   store.ensureNew();
+  if (config.tasks.length > 1) referenceRule(config);
   const grammar = loadGrammar(config.grammar, config.variant);
+  checkGrammarDerives(grammar);
   const stream = new Stream(`autolr:${config.seed}:strategy`);
   const strategy = lookupStrategy(config.strategy ?? DEFAULT_STRATEGY_NAME).create({ grammar, config, stream });
   const seeds = seedIndividuals(grammar, config.variant, config.seeds, stream);
@@ -147,10 +150,52 @@ function open(store: CampaignStore, config: CampaignConfig): Run {
   return run;
 }
 
+/**
+ * A grammar must derive rules the parser accepts before a campaign is
+ * created for it. Tried on a stream of its own, so the search's draws are
+ * the same whether or not this check ran.
+ */
+function checkGrammarDerives(grammar: Grammar): void {
+  const stream = new Stream('autolr:grammar-check');
+  let last: Error | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      randomGenotype(grammar, stream);
+      return;
+    } catch (err) {
+      if (!(err instanceof MappingError)) throw err;
+      last = err;
+    }
+  }
+  throw new CampaignError(`the grammar ${grammar.origin} derives no rule the rule language accepts (20 random derivations tried): ${last?.message ?? ''}`);
+}
+
+/**
+ * On resume the checkpoint's own copy of the config is the truth: a
+ * config.json edited since (budgets, tasks, generations, seeds…) would mix
+ * two campaigns into one. Only how it runs may differ.
+ */
+function checkConfigUnchanged(saved: CampaignConfig, current: CampaignConfig, where: string): void {
+  const mayChange = new Set(['workers', 'backend', 'name']);
+  // A field the checkpoint's config lacks either predates it (then it holds its legacy value) or was added since.
+  const value = (c: CampaignConfig, k: string): string | undefined => {
+    const v = (c as unknown as Record<string, unknown>)[k];
+    return v === undefined ? (c === saved && k in LEGACY_CONFIG_VALUES ? JSON.stringify(LEGACY_CONFIG_VALUES[k]) : undefined) : JSON.stringify(v);
+  };
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
+  const changed = keys.filter((k) => !mayChange.has(k) && value(saved, k) !== value(current, k));
+  if (changed.length > 0) {
+    throw new CampaignFolderError(
+      `${where}/config.json differs from the campaign's checkpoint in ${changed.map((k) => `"${k}"`).join(', ')}: a resumed campaign keeps its own settings (only workers and backend may change); restore config.json, or start a new campaign`,
+    );
+  }
+}
+
 /** A campaign continued from its newest intact checkpoint, with the interrupted generation's events cut off. */
 function resume(store: CampaignStore, config: CampaignConfig, log: (line: string) => void): Run {
   store.lock();
   const { body, discardedBytes, repairs } = store.resumePoint((path, reason) => log(`checkpoint ${path} is unusable (${reason}); using an older one`));
+  checkConfigUnchanged(body.config, config, store.dir);
   for (const repair of repairs) log(repair);
   if (body.complete) log(`campaign ${config.name} is already complete`);
   if (discardedBytes > 0) log(`discarded ${discardedBytes} bytes of events from the interrupted generation ${body.generation + 1}`);

@@ -57,6 +57,13 @@ export interface ScoredGeneration {
 /** A multi-task campaign's reference baseline that cannot serve (it is of the other variant). */
 export class ReferenceBaselineError extends InputError {}
 
+/** The reference baseline of a multi-task campaign as a rule (a BaselineError or ReferenceBaselineError when it cannot serve). */
+export function referenceRule(config: CampaignConfig): { rule: Rule; text: string } {
+  const { rule, text } = baselineRule(getBaseline(config.reference));
+  if (rule.variant !== config.variant) throw new ReferenceBaselineError(`the reference baseline ${config.reference} is not a ${config.variant} rule`);
+  return { rule, text };
+}
+
 /** The evaluation seed every candidate is trained with. */
 export function evaluationSeed(config: CampaignConfig): number {
   return config.seed;
@@ -252,8 +259,7 @@ export class Scorer {
   private async ensureReferences(fidelity: Fidelity, log: (line: string) => void): Promise<void> {
     const { config, references } = this;
     if (config.tasks.length < 2 || Object.keys(references[fidelity]).length === config.tasks.length) return;
-    const { rule, text } = baselineRule(getBaseline(config.reference));
-    if (rule.variant !== config.variant) throw new ReferenceBaselineError(`the reference baseline ${config.reference} is not a ${config.variant} rule`);
+    const { rule, text } = referenceRule(config);
     const [scores] = await this.scoreAll([{ rule, text: printRule(rule), order: 0 }], fidelity);
     for (const [task, o] of Object.entries(scores as Outcomes)) references[fidelity][task] = o.score;
     log(`reference ${config.reference} (${text}) at ${fidelity} fidelity: ${Object.entries(references[fidelity]).map(([t, s]) => `${t} ${s.toFixed(4)}`).join(', ')}`);

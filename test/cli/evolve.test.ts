@@ -24,6 +24,13 @@ test('autolr evolve runs a campaign from a config file and prints its hall of fa
 });
 
 test('autolr evolve refuses bad input with exit code 2, naming the field, and writes nothing', async () => {
+  // Refusals that used to come after the folder was written (issue 14, item 6): a bad reference, a grammar deriving nothing valid.
+  const refConfig = join(runs, 'badref.json');
+  writeFileSync(refConfig, JSON.stringify({ reference: 'constnt' }));
+  const grammar = join(runs, 'nothing.bnf');
+  writeFileSync(grammar, '%variant dlr\n%max-depth 6\n%init-depth 3\n<rule> ::= epoch: <e>\n<e> ::= foo(lr0)\n');
+  const emptyGrammarConfig = join(runs, 'nothing.json');
+  writeFileSync(emptyGrammarConfig, JSON.stringify({ grammar, seeds: 'none' }));
   const cases: Array<[string[], RegExp]> = [
     [['--variant', 'dlr'], /give --task/],
     [['--task', 'imagenet'], /unknown task "imagenet"/],
@@ -37,12 +44,17 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     [['--task', 'synthetic', '--tuning-points', '4'], /"tuning.points" must be odd/],
     [['--task', 'synthetic', '--validation', 'synthetic'], /"validation.tasks" must be tasks the search never sees; synthetic is in "tasks"/],
     [['--task', 'synthetic', '--validation', 'imagenet'], /unknown task "imagenet"/],
+    [['--resume', join(runs, 'tiny'), '--population', '30'], /only --workers and --backend may change, not --population/],
+    [['--task', 'synthetic,helmholtz-250', '--name', 'badref', '--config', refConfig], /unknown baseline "constnt"/],
+    [['--task', 'synthetic', '--name', 'nothing-derives', '--config', emptyGrammarConfig], /derives no rule the rule language accepts/],
   ];
   for (const [args, message] of cases) {
     const r = await cli('evolve', ...args, '--workers', '0', '--backend', 'wasm', '--runs', runs);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, message);
   }
+  assert.equal(existsSync(join(runs, 'badref')), false);
+  assert.equal(existsSync(join(runs, 'nothing-derives')), false);
   // A task whose data cannot load stops everything before the search, with the loader's message (issue 14, item 2).
   const empty = join(runs, 'no-data');
   mkdirSync(empty);

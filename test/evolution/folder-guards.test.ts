@@ -14,7 +14,7 @@ import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
-import { CampaignFolderError } from '../../src/evolution/store.js';
+import { CampaignFolderError, CampaignStore } from '../../src/evolution/store.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-lock-'));
@@ -80,4 +80,20 @@ test('an event log cut inside a line is mended on resume, said so, and the log s
   const records = readFileSync(path, 'utf8').trim().split('\n');
   for (const r of records) JSON.parse(r);
   assert.equal(records.filter((r) => r.includes('"type":"generation"')).length, 1, 'the cut generation line is gone, the resumed generation logged once');
+});
+
+test('config.json edited or truncated between runs is reported, not mixed into the resumed campaign (issue 14, item 7)', async () => {
+  let once = false;
+  const c = config('edited');
+  await runCampaign(c, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!once) { once = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  const path = join(runs, 'edited', 'config.json');
+  const original = readFileSync(path, 'utf8');
+  const edited = resolveConfig({ ...JSON.parse(original), generations: 5, budgets: { full: { epochs: 3 } } });
+  await assert.rejects(runCampaign(edited, { runsDir: runs, evaluator: pool, resume: true }), /config\.json differs from the campaign's checkpoint in "budgets", "generations"/);
+  // How it runs may change.
+  const relaxed = resolveConfig({ ...JSON.parse(original), workers: 1 });
+  writeFileSync(path, original.slice(0, 40));
+  await assert.rejects(async () => new CampaignStore(join(runs, 'edited')).config(), (e: unknown) => e instanceof CampaignFolderError && /config\.json/.test(e.message));
+  writeFileSync(path, original);
+  await runCampaign(relaxed, { runsDir: runs, evaluator: pool, resume: true });
 });

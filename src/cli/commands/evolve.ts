@@ -133,9 +133,15 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
 
 function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir: string; resume: boolean } {
   if (options.resume) {
+    // Resuming keeps the campaign's own settings: a flag that would change one is refused, not ignored.
+    const ignored = Object.entries(options)
+      .filter(([k, v]) => v !== undefined && !['resume', 'workers', 'backend', 'runs', 'json'].includes(k) && !(k === 'multiFidelity' && v === true) && !(k === 'cache' && v === true))
+      .map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (ignored.length > 0) {
+      throw new UsageError(`--resume continues a campaign with its own settings; only --workers and --backend may change, not ${ignored.join(', ')}`);
+    }
     const dir = resolve(options.resume);
     const saved = new CampaignStore(options.resume).rawConfig();
-    // Resuming keeps the campaign's own settings; only how it runs may change.
     const overrides: Record<string, unknown> = {};
     if (options.workers !== undefined) overrides.workers = options.workers;
     if (options.backend !== undefined) overrides.backend = options.backend;
