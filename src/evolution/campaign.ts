@@ -198,7 +198,8 @@ function resume(store: CampaignStore, config: CampaignConfig, log: (line: string
   checkConfigUnchanged(body.config, config, store.dir);
   for (const repair of repairs) log(repair);
   if (body.complete) log(`campaign ${config.name} is already complete`);
-  if (discardedBytes > 0) log(`discarded ${discardedBytes} bytes of events from the interrupted generation ${body.generation + 1}`);
+  // Generations are counted from 1 in every message, as the progress lines count them.
+  if (discardedBytes > 0) log(`discarded ${discardedBytes} bytes of events from the interrupted generation ${body.generation + 2}`);
   const grammar = loadGrammar(config.grammar, config.variant);
   const stream = new Stream(`autolr:${config.seed}:strategy`);
   const strategy = lookupStrategy(config.strategy ?? DEFAULT_STRATEGY_NAME).create({ grammar, config, stream, state: body.strategy });

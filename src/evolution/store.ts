@@ -304,10 +304,12 @@ export class CampaignStore {
    */
   resumePoint(onSkipped: (path: string, reason: string) => void = () => {}): ResumePoint {
     const loaded = loadLatestCheckpoint<Document>(this.dir);
-    for (const s of loaded?.skipped ?? []) onSkipped(s.path, s.reason);
     if (!loaded || loaded.body === undefined) {
-      throw new CampaignFolderError(`${this.dir} has no usable checkpoint to resume from${loaded ? '' : ' (did the campaign finish its first generation?)'}`);
+      const why = (loaded?.skipped ?? []).map((s) => `${s.path}: ${s.reason}`).join('; ');
+      throw new CampaignFolderError(`${this.dir} has no usable checkpoint to resume from${loaded ? ` (${why})` : ' (did the campaign finish its first generation?)'}`);
     }
+    // Only now is it true that an older checkpoint is used instead.
+    for (const s of loaded.skipped) onSkipped(s.path, s.reason);
     const bytes = loaded.body.eventsBytes as number;
     const size = existsSync(this.eventsPath) ? statSync(this.eventsPath).size : 0;
     if (size > bytes) truncateSync(this.eventsPath, bytes);

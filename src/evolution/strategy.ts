@@ -27,6 +27,7 @@ import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tourna
 import { Stream, type StreamState } from '../random/stream.js';
 import type { CampaignConfig } from './config.js';
 import type { SearchStrategy, StrategyKind } from './search-strategy.js';
+import { InputError } from '../errors.js';
 
 export type StrategyMode = 'generational' | 'regularized';
 
@@ -155,7 +156,8 @@ const CONFIG_KEYS: ReadonlyArray<keyof StrategyConfig> = [
   'maxExpansions',
 ];
 
-export class StrategyError extends Error {
+/** Strategy settings the grammar or population cannot take (a mutation rate for an unknown nonterminal, …): the user's to change. */
+export class StrategyError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'StrategyError';

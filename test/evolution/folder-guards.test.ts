@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
@@ -15,6 +15,7 @@ import { initBackend } from '../../src/evaluator/backend.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import { CampaignFolderError, CampaignStore } from '../../src/evolution/store.js';
+import { InputError } from '../../src/errors.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-lock-'));
@@ -96,4 +97,17 @@ test('config.json edited or truncated between runs is reported, not mixed into t
   await assert.rejects(async () => new CampaignStore(join(runs, 'edited')).config(), (e: unknown) => e instanceof CampaignFolderError && /config\.json/.test(e.message));
   writeFileSync(path, original);
   await runCampaign(relaxed, { runsDir: runs, evaluator: pool, resume: true });
+});
+
+test('smaller refusals (issue 14, item 8): an unknown mutationRates key is an input error before any folder; with every checkpoint damaged, nothing claims an older one is used', async () => {
+  await assert.rejects(runCampaign(resolveConfig({ ...config('rates'), mutationRates: { nosuch: 0.3 } }), { runsDir: runs, evaluator: pool }), (e: unknown) => e instanceof InputError && /nosuch/.test(e.message));
+  assert.equal(existsSync(join(runs, 'rates')), false);
+  let once = false;
+  const c = config('damaged');
+  await runCampaign(c, { runsDir: runs, evaluator: pool, afterCheckpoint: () => { if (!once) { once = true; throw new Error('stopped'); } } }).catch(() => undefined);
+  const dir = join(runs, 'damaged', 'checkpoints');
+  for (const f of readdirSync(dir)) writeFileSync(join(dir, f), 'garbage');
+  const lines: string[] = [];
+  await assert.rejects(runCampaign(c, { runsDir: runs, evaluator: pool, resume: true, log: (l) => lines.push(l) }), /has no usable checkpoint to resume from \(.*gen-000001\.json: no header line/);
+  assert.deepEqual(lines.filter((l) => /using an older one/.test(l)), []);
 });
