@@ -117,6 +117,8 @@ export interface Counters {
   candidates: number;
   failures: number;
   workerMs: number;
+  /** Failures by reason (first line of the worker's message); absent until one happens, and in older campaigns. */
+  failureReasons?: Record<string, number>;
 }
 
 export function emptyCounters(): Counters {

@@ -249,6 +249,9 @@ export class Scorer {
     this.listener?.finished();
     if (!outcome.ok) {
       counters.failures++;
+      // Counted by reason, so that a campaign whose runs all fail alike can say why on screen.
+      const reason = `${outcome.reason}: ${outcome.detail.split('\n')[0]?.slice(0, 200) ?? ''}`;
+      counters.failureReasons = { ...counters.failureReasons, [reason]: (counters.failureReasons?.[reason] ?? 0) + 1 };
       return { score: 0, ok: false, failure: `${outcome.reason}: ${outcome.detail}`, wallMs: 0 };
     }
     counters.workerMs += outcome.result.wallMs;

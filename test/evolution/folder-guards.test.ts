@@ -111,3 +111,10 @@ test('smaller refusals (issue 14, item 8): an unknown mutationRates key is an in
   await assert.rejects(runCampaign(c, { runsDir: runs, evaluator: pool, resume: true, log: (l) => lines.push(l) }), /has no usable checkpoint to resume from \(.*gen-000001\.json: no header line/);
   assert.deepEqual(lines.filter((l) => /using an older one/.test(l)), []);
 });
+
+test('failures are counted by reason, so a campaign whose runs all fail alike can say why (issue 14, item 2)', async () => {
+  const failing = { evaluate: async () => ({ ok: false as const, reason: 'error' as const, detail: 'fashion-mnist: files missing\n  at loader' }) };
+  const summary = await runCampaign(config('all-fail'), { runsDir: runs, evaluator: failing });
+  assert.ok(summary.counters.failures > 0);
+  assert.deepEqual(summary.counters.failureReasons, { 'error: fashion-mnist: files missing': summary.counters.failures });
+});

@@ -189,10 +189,18 @@ function safeResolve(raw: Record<string, unknown>): CampaignConfig {
   }
 }
 
+/** "" without failures; else why the runs failed, most frequent reason first. */
+function failureText(s: CampaignSummary): string {
+  const reasons = Object.entries(s.counters.failureReasons ?? {}).sort((a, b) => b[1] - a[1]);
+  if (s.counters.failures === 0 || reasons.length === 0) return '';
+  if (reasons.length === 1) return `\nevery one of the ${s.counters.failures} failed runs failed the same way: ${reasons[0]?.[0] ?? ''}`;
+  return `\nfailed runs by reason: ${reasons.slice(0, 3).map(([r, n]) => `${n}× ${r}`).join('; ')}${reasons.length > 3 ? `; and ${reasons.length - 3} other reason(s)` : ''}`;
+}
+
 function formatSummary(s: CampaignSummary): string {
   const lines = [
     `campaign folder: ${s.dir}`,
-    `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s`,
+    `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s${failureText(s)}`,
     '',
     campaignVerdict(s).headline,
     '',
