@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
@@ -29,6 +29,10 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
   writeFileSync(refConfig, JSON.stringify({ reference: 'constnt' }));
   const grammar = join(runs, 'nothing.bnf');
   writeFileSync(grammar, '%variant dlr\n%max-depth 6\n%init-depth 3\n<rule> ::= epoch: <e>\n<e> ::= foo(lr0)\n');
+  // A complete campaign whose hof.json was truncated (issue 14, item 8).
+  const truncated = join(runs, 'truncated');
+  cpSync(join(import.meta.dirname, '..', '..', 'examples', 'runs', 'dlr-mnist-mlp'), truncated, { recursive: true });
+  writeFileSync(join(truncated, 'hof.json'), readFileSync(join(truncated, 'hof.json'), 'utf8').slice(0, 100));
   const emptyGrammarConfig = join(runs, 'nothing.json');
   writeFileSync(emptyGrammarConfig, JSON.stringify({ grammar, seeds: 'none' }));
   const cases: Array<[string[], RegExp]> = [
@@ -45,6 +49,7 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     [['--task', 'synthetic', '--validation', 'synthetic'], /"validation.tasks" must be tasks the search never sees; synthetic is in "tasks"/],
     [['--task', 'synthetic', '--validation', 'imagenet'], /unknown task "imagenet"/],
     [['--resume', join(runs, 'tiny'), '--population', '30'], /only --workers and --backend may change, not --population/],
+    [['--resume', truncated], /hof\.json is not valid JSON/],
     [['--task', 'synthetic,helmholtz-250', '--name', 'badref', '--config', refConfig], /unknown baseline "constnt"/],
     [['--task', 'synthetic', '--name', 'nothing-derives', '--config', emptyGrammarConfig], /derives no rule the rule language accepts/],
   ];
