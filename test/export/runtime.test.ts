@@ -392,6 +392,9 @@ _torch.optim = types.SimpleNamespace(lr_scheduler=types.SimpleNamespace(LRSchedu
 sys.modules["torch"] = _torch
 `;
 
+/** The same stand-in shaped like PyTorch 1.x, whose scheduler base is only _LRScheduler (issue 15: 1.13 has no LRScheduler). */
+const FAKE_TORCH_1X = FAKE_TORCH.replace('lr_scheduler=types.SimpleNamespace(LRScheduler=_LRScheduler)', 'lr_scheduler=types.SimpleNamespace(_LRScheduler=_LRScheduler)');
+
 describe('runtime Python schedule and optimizer files', () => {
   const read = (file: Parameters<typeof runtimePath>[0]): string => readFileSync(runtimePath(file), 'utf8');
 
@@ -407,10 +410,12 @@ describe('runtime Python schedule and optimizer files', () => {
       'hand = RuleSchedule(0.4, epochs=3)\nby_hand = [hand.step(loss=1.0, acc=0.5) for _ in range(3)]\n' +
       'opt = types.SimpleNamespace(param_groups=[{"lr": 0.4}, {"lr": 0.2}])\nsched = RuleLR(opt)\nlrs = [[g["lr"] for g in opt.param_groups]]\n' +
       'for _ in range(2):\n    sched.step()\n    lrs.append([g["lr"] for g in opt.param_groups])\nimport json\nprint(json.dumps([by_hand, lrs]))\n';
-    const run = (g: 'epoch' | 'step'): unknown =>
-      JSON.parse(python(`${FAKE_TORCH}${pythonRulePart(g)}${read('signal_tracker.py')}\n${read('schedule.py')}\n${drive}`));
+    const run = (g: 'epoch' | 'step', torch = FAKE_TORCH): unknown =>
+      JSON.parse(python(`${torch}${pythonRulePart(g)}${read('signal_tracker.py')}\n${read('schedule.py')}\n${drive}`));
     // Epoch rule: the rate for the next epoch after each epoch; the scheduler starts at the base rates.
     assert.deepEqual(run('epoch'), [[0.2, 0.1, 0.05], [[0.4, 0.2], [0.2, 0.1], [0.1, 0.05]]]);
+    // The same on PyTorch 1.x's base class.
+    assert.deepEqual(run('epoch', FAKE_TORCH_1X), [[0.2, 0.1, 0.05], [[0.4, 0.2], [0.2, 0.1], [0.1, 0.05]]]);
     // Step rule: RuleSchedule.step(loss) records the batch loss (the step count is the tracker's); RuleLR reads last_epoch as the step.
     assert.deepEqual(run('step'), [[1.4, 1.4, 1.4], [[0.4, 0.2], [0.2, 0.1], [0.4 / 3, 0.2 / 3]]]);
   });

@@ -25,7 +25,14 @@ class RuleSchedule:
 try:
     import torch  # noqa: F401
 
-    class RuleLR(torch.optim.lr_scheduler.LRScheduler):
+    # PyTorch 2 names the scheduler base LRScheduler; 1.x (Debian 12's 1.13) only _LRScheduler.
+    _SchedulerBase = getattr(torch.optim.lr_scheduler, "LRScheduler", None) or torch.optim.lr_scheduler._LRScheduler
+except ImportError:
+    _SchedulerBase = None
+
+if _SchedulerBase is not None:
+
+    class RuleLR(_SchedulerBase):
         """PyTorch scheduler: call scheduler.step() once per epoch, after the epoch (an
         epoch rule, GRANULARITY "epoch"), or once per step, after optimizer.step() (a
         step rule; the rate of step 0 is set at construction).
@@ -54,6 +61,3 @@ try:
                 rates.append(rate(s, self.rng))
             t.lr = rates[0]
             return rates
-
-except ImportError:
-    pass
