@@ -169,10 +169,17 @@ def rate(s, rng=random):
 class SignalTracker:
     """Keeps the signals autolr defines (see the header) from batch losses and epoch accuracies."""
 
-    def __init__(self, lr0, epochs=0, steps_per_epoch=None):
+    def __init__(self, lr0, epochs=None, steps_per_epoch=None):
+        # A signal the rule reads and only the user knows is required, never silently 0
+        # (a cosine over 0 epochs would jump between lr0 and 0 every epoch).
+        reads = globals().get("SIGNALS_READ", ())
+        if epochs is None and "epochs" in reads:
+            raise ValueError("this rule reads epochs, the run's number of epochs: pass epochs=N")
+        if steps_per_epoch is None and "steps_per_epoch" in reads and globals().get("GRANULARITY") == "step":
+            raise ValueError("this step rule reads steps_per_epoch from its first step: pass steps_per_epoch=N")
         self.lr0 = float(lr0)
         self.lr = float(lr0)
-        self.epochs = float(epochs)
+        self.epochs = float(epochs or 0)
         self.fixed_steps_per_epoch = steps_per_epoch
         self.steps_per_epoch = float(steps_per_epoch or 1)
         self.epoch = 0.0
@@ -223,7 +230,7 @@ class SignalTracker:
 class RuleSchedule:
     """The rule driven by hand: feed it losses and accuracies, read the rate."""
 
-    def __init__(self, lr0, epochs=0, steps_per_epoch=None, seed=None):
+    def __init__(self, lr0, epochs=None, steps_per_epoch=None, seed=None):
         self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
         self.rng = random.Random(seed)
 
@@ -261,7 +268,7 @@ if _SchedulerBase is not None:
         Feed losses with scheduler.tracker.observe_batch(loss) after each step and
         scheduler.tracker.observe_epoch(acc) at each epoch end if the rule reads them."""
 
-        def __init__(self, optimizer, epochs=0, steps_per_epoch=None, seed=None, last_epoch=-1):
+        def __init__(self, optimizer, epochs=None, steps_per_epoch=None, seed=None, last_epoch=-1):
             lr0 = float(optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"]))
             self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
             self.rng = random.Random(seed)

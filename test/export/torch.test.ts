@@ -93,3 +93,34 @@ print(json.dumps({
   // float32 rounding of a differently ordered formula, over 8 steps.
   for (const [rule, g] of Object.entries(gaps)) assert.ok(g < 1e-5, `${rule}: weights differ by ${g}`);
 });
+
+test('a rule that reads epochs requires it in Python, never running on a silent 0 (issue 15, item 2)', { skip: spawnSync('python3', ['--version']).status === 0 ? false : 'python3 absent' }, () => {
+  exportModule('cos_epochs', 'cosine');
+  exportModule('exp_epochs', 'exponential');
+  const r = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import json, cos_epochs, exp_epochs
+out = {}
+for name, make in (("schedule", lambda: cos_epochs.RuleSchedule(0.1)), ("keras", lambda: cos_epochs.make_schedule()(1, 0.1))):
+    try:
+        make()
+        out[name] = "ran"
+    except ValueError as e:
+        out[name] = str(e)
+s = cos_epochs.RuleSchedule(0.1, epochs=4)
+out["given"] = [s.step(loss=1.0) for _ in range(4)]
+out["not read"] = exp_epochs.RuleSchedule(0.1).step(loss=1.0)
+print(json.dumps(out))`,
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.match(String(out.schedule), /this rule reads epochs, the run's number of epochs: pass epochs=N/);
+  assert.match(String(out.keras), /this rule reads epochs: use make_schedule\(epochs=N\)/);
+  const given = out.given as number[];
+  assert.ok(Math.abs((given[3] as number) - 0) < 1e-12 && Math.abs((given[1] as number) - 0.05) < 1e-12, `cosine over 4 epochs: ${given.join(', ')}`);
+  assert.ok(Math.abs((out['not read'] as number) - 0.095) < 1e-12, 'a rule that does not read epochs needs none');
+});

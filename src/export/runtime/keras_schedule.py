@@ -13,6 +13,8 @@ def make_schedule(epochs=None, lr0=None, seed=None):
         if epoch == 0:
             return state["lr0"]
         n = epochs if epochs is not None else EPOCHS
+        if n is None and "epochs" in globals().get("SIGNALS_READ", ()):
+            raise ValueError("this rule reads epochs: use make_schedule(epochs=N), or set EPOCHS = N")
         s = {"epoch": float(epoch), "epochs": float(n if n is not None else 0), "lr": lr, "lr0": state["lr0"]}
         return rate(s, rng)
 

@@ -1,7 +1,7 @@
 class RuleSchedule:
     """The rule driven by hand: feed it losses and accuracies, read the rate."""
 
-    def __init__(self, lr0, epochs=0, steps_per_epoch=None, seed=None):
+    def __init__(self, lr0, epochs=None, steps_per_epoch=None, seed=None):
         self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
         self.rng = random.Random(seed)
 
@@ -39,7 +39,7 @@ if _SchedulerBase is not None:
         Feed losses with scheduler.tracker.observe_batch(loss) after each step and
         scheduler.tracker.observe_epoch(acc) at each epoch end if the rule reads them."""
 
-        def __init__(self, optimizer, epochs=0, steps_per_epoch=None, seed=None, last_epoch=-1):
+        def __init__(self, optimizer, epochs=None, steps_per_epoch=None, seed=None, last_epoch=-1):
             lr0 = float(optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"]))
             self.tracker = SignalTracker(lr0, epochs, steps_per_epoch)
             self.rng = random.Random(seed)

@@ -1,10 +1,17 @@
 class SignalTracker:
     """Keeps the signals autolr defines (see the header) from batch losses and epoch accuracies."""
 
-    def __init__(self, lr0, epochs=0, steps_per_epoch=None):
+    def __init__(self, lr0, epochs=None, steps_per_epoch=None):
+        # A signal the rule reads and only the user knows is required, never silently 0
+        # (a cosine over 0 epochs would jump between lr0 and 0 every epoch).
+        reads = globals().get("SIGNALS_READ", ())
+        if epochs is None and "epochs" in reads:
+            raise ValueError("this rule reads epochs, the run's number of epochs: pass epochs=N")
+        if steps_per_epoch is None and "steps_per_epoch" in reads and globals().get("GRANULARITY") == "step":
+            raise ValueError("this step rule reads steps_per_epoch from its first step: pass steps_per_epoch=N")
         self.lr0 = float(lr0)
         self.lr = float(lr0)
-        self.epochs = float(epochs)
+        self.epochs = float(epochs or 0)
         self.fixed_steps_per_epoch = steps_per_epoch
         self.steps_per_epoch = float(steps_per_epoch or 1)
         self.epoch = 0.0
