@@ -3,7 +3,7 @@
  * print: scores on the search, test scores over the fresh seeds, and paired
  * comparisons with the baselines.
  */
-import { finishedRuns, stoppedNote, type HallOfFameEntry, type TestScores } from '../evolution/records.js';
+import { comparedTests, finishedRuns, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { renderTable } from './table.js';
 
@@ -25,18 +25,13 @@ function tunedText(h: HallOfFameEntry): string {
     .join('; ');
 }
 
-/** Per task, the rule's test scores as comparisons use them: at its tuned rate when both were tuned, else as searched. */
-function comparedScores(h: HallOfFameEntry, tuned: boolean): Readonly<Record<string, TestScores>> | undefined {
-  return tuned ? Object.fromEntries(Object.entries(h.tuned ?? {}).map(([task, t]) => [task, t.test])) : h.test;
-}
-
 function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
   if (!base) return '-';
   const search = h.combined - base.combined;
   const parts = [`${search >= 0 ? '+' : ''}${search.toFixed(4)}`];
   const tuned = h.tuned !== undefined && base.tuned !== undefined;
-  const mine = comparedScores(h, tuned);
-  const theirs = comparedScores(base, tuned);
+  const mine = comparedTests(h, tuned);
+  const theirs = comparedTests(base, tuned);
   if (mine && theirs) {
     for (const [task, t] of Object.entries(mine)) {
       const b = theirs[task];
@@ -78,8 +73,8 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
  */
 function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   const tuned = rule.tuned !== undefined && base.tuned !== undefined;
-  const mine = comparedScores(rule, tuned);
-  const theirs = comparedScores(base, tuned);
+  const mine = comparedTests(rule, tuned);
+  const theirs = comparedTests(base, tuned);
   if (!mine || !theirs) return '-';
   const several = Object.keys(mine).length > 1;
   const parts = Object.entries(mine).flatMap(([task, t]) => {

@@ -46,10 +46,14 @@ export function writeFileAtomic(path: string, data: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
-    throw new StorageError(`cannot write ${path}: ${reason}; its previous version is kept. Free space, then resume with --resume`, { cause: err });
+    throw new StorageError(`cannot write ${path}: ${storageReason(err)}; its previous version is kept. Free space, then resume with --resume`, { cause: err });
   }
   syncFolder(dirname(path));
+}
+
+/** Why a write failed, in words a user acts on. */
+export function storageReason(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
 }
 
 /** Makes a rename durable: the folder's entry is what a crash could otherwise lose. */

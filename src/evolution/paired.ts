@@ -50,7 +50,8 @@ export function comparePaired(rule: TestScores, other: TestScores): PairedCompar
   return { wins, seeds: rule.values.length, meanDiff, finishedPairs: diffs.length, ...(interval ? { interval } : {}), verdict: verdictOf(interval, lower) };
 }
 
-const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+/** A difference with its sign, 4 decimals; 'n/a' when there is none (no finished pair). */
+export const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : 'n/a');
 
 /**
  * "better: +0.0050 [+0.0012, +0.0088], 4/5 seeds": the verdict, the mean
@@ -59,7 +60,7 @@ const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
  */
 export function formatPaired(c: PairedComparison | undefined): string {
   if (!c) return '-';
-  const mean = Number.isFinite(c.meanDiff) ? signed(c.meanDiff) : 'n/a';
+  const mean = signed(c.meanDiff);
   const interval = c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : '';
   const partial = c.finishedPairs < c.seeds ? ` (${c.finishedPairs} finished pair${c.finishedPairs === 1 ? '' : 's'})` : '';
   return `${c.verdict === 'no detectable difference' ? 'no difference' : c.verdict}: ${mean}${interval}, ${c.wins}/${c.seeds} seeds${partial}`;

@@ -92,6 +92,14 @@ export interface TestScores {
   readonly failures?: readonly (string | null)[];
 }
 
+/**
+ * A rule's test scores per task as comparisons use them: at its tuned rate
+ * (search and held-out tasks) when `tuned`, else as searched.
+ */
+export function comparedTests(h: HallOfFameEntry, tuned: boolean): Readonly<Record<string, TestScores>> | undefined {
+  return tuned ? (h.tuned ? Object.fromEntries(Object.entries(h.tuned).map(([task, t]) => [task, t.test])) : undefined) : h.test;
+}
+
 /** Fresh-seed runs that finished (a stopped run is NaN, or null once read back from JSON). */
 export function finishedRuns(t: TestScores): number {
   return t.values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length;

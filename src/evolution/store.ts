@@ -34,7 +34,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { loadLatestCheckpoint, StorageError, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { loadLatestCheckpoint, StorageError, storageReason, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { ConfigError, LEGACY_CONFIG_VALUES, resolveConfig, type CampaignConfig } from './config.js';
 import type { Fidelity } from '../tasks/task.js';
 import { bestEvolvedFromEvents, ranked, sortedBaselines } from './hall-of-fame.js';
@@ -276,8 +276,7 @@ export class CampaignStore {
     } catch (err) {
       // Whatever part of the generation's lines got written lies beyond the last checkpoint's
       // byte count, so resuming cuts it off: the log stays consistent.
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
-      throw new StorageError(`cannot append to ${this.eventsPath}: ${reason}; the last checkpoint is kept. Free space, then resume with --resume`, { cause: err });
+      throw new StorageError(`cannot append to ${this.eventsPath}: ${storageReason(err)}; the last checkpoint is kept. Free space, then resume with --resume`, { cause: err });
     }
     return statSync(this.eventsPath).size;
   }

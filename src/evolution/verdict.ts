@@ -4,8 +4,8 @@
  * campaign tuned — on each task, by a paired difference whose 95 % interval
  * excludes zero? `hof` and the report print it first.
  */
-import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
-import { finishedRuns, type HallOfFameEntry, type TestScores } from './records.js';
+import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
+import { comparedTests, finishedRuns, type HallOfFameEntry, type TestScores } from './records.js';
 
 export interface TaskVerdict {
   readonly task: string;
@@ -24,12 +24,11 @@ export interface DiscoveryVerdict {
   readonly headline: string;
 }
 
-const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : 'n/a');
 const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
 
 /** A rule's test scores on a task: at its tuned rate when tuned, else as searched. */
 function scoresOn(h: HallOfFameEntry, task: string, tuned: boolean): TestScores | undefined {
-  return tuned ? h.tuned?.[task]?.test : h.test?.[task];
+  return comparedTests(h, tuned)?.[task];
 }
 
 /** The baseline whose finished runs have the best mean on the task (the lower for an error). */

@@ -3,7 +3,7 @@
  * SVG, no scripts, no external resources) with the plots and the tables.
  */
 import type { CampaignConfig } from '../evolution/config.js';
-import { stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
+import { comparedTests, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { campaignVerdict } from '../evolution/verdict.js';
 import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
@@ -43,8 +43,8 @@ function testCell(h: HallOfFameEntry, task: string): string {
 function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, task: string): string {
   // At both tuned rates when both were tuned: the comparison the protocol makes.
   const tuned = rule?.tuned !== undefined && base.tuned !== undefined;
-  const r = tuned ? rule?.tuned?.[task]?.test : rule?.test?.[task];
-  const b = tuned ? base.tuned?.[task]?.test : base.test?.[task];
+  const r = rule ? comparedTests(rule, tuned)?.[task] : undefined;
+  const b = comparedTests(base, tuned)?.[task];
   const c = r && b ? comparePaired(r, b) : undefined;
   return c ? formatPaired(c) : '–';
 }

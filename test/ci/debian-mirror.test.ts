@@ -28,31 +28,31 @@ test('deb822 sources: the URI of the paragraph whose suites hold the release', (
   const dir = aptDir({
     'sources.list.d/debian.sources': [
       'Types: deb',
-      'URIs: http://mirror.test/debian-security',
+      'URIs: http://archive-a.invalid/security',
       'Suites: bookworm-security',
       'Components: main',
       '',
       '# a comment between paragraphs',
       'Types: deb-src deb',
-      'URIs: http://mirror.test/debian',
+      'URIs: http://archive-a.invalid/main',
       'Suites: bookworm bookworm-updates',
       'Components: main',
       '',
     ].join('\n'),
   });
-  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://mirror.test/debian' });
+  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://archive-a.invalid/main' });
 });
 
 test('one-line sources, with options in brackets', () => {
-  const dir = aptDir({ 'sources.list': 'deb-src http://src.test/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://one.test/debian bookworm main contrib\n' });
-  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://one.test/debian' });
+  const dir = aptDir({ 'sources.list': 'deb-src http://archive-src.invalid/main bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://archive-c.invalid/main bookworm main contrib\n' });
+  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://archive-c.invalid/main' });
 });
 
 test('disabled, source-only and other-release entries are passed over; none left is exit 1 with nothing printed', () => {
   const dir = aptDir({
-    'sources.list.d/a.sources': 'Enabled: no\nTypes: deb\nURIs: http://off.test/debian\nSuites: bookworm\n\nTypes: deb-src\nURIs: http://src.test/debian\nSuites: bookworm\n',
-    'sources.list.d/b.list': 'deb http://other.test/debian trixie main\n',
+    'sources.list.d/a.sources': 'Enabled: no\nTypes: deb\nURIs: http://archive-off.invalid/main\nSuites: bookworm\n\nTypes: deb-src\nURIs: http://archive-src.invalid/main\nSuites: bookworm\n',
+    'sources.list.d/b.list': 'deb http://archive-b.invalid/main trixie main\n',
   });
   assert.deepEqual(mirror('bookworm', dir), { status: 1, stdout: '' });
-  assert.deepEqual(mirror('trixie', dir), { status: 0, stdout: 'http://other.test/debian' });
+  assert.deepEqual(mirror('trixie', dir), { status: 0, stdout: 'http://archive-b.invalid/main' });
 });
