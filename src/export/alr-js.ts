@@ -70,9 +70,13 @@ export function printTfExpr(e: Expr): string {
   return emitExpr(e, TF_TABLE);
 }
 
-/** A class name for tfjs serialization, unique per rule structure. */
+/**
+ * A class name for tfjs serialization, unique per rule structure. No "_":
+ * tf.loadLayersModel passes the saved name through toCamelCase, which would
+ * turn "Evolved_7a" into "Evolved7a", a name nothing registered.
+ */
 export function optimizerClassName(rule: AlrRule): string {
-  return `autolr.Evolved_${ruleHash(rule)}`;
+  return `autolr.Evolved${ruleHash(rule)}`;
 }
 
 export function generateAlrJs(rule: AlrRule, info: ExportInfo, format: 'ts' | 'js', lr0: number): string {
