@@ -18,10 +18,20 @@ export interface TaskVerdict {
 }
 
 export interface DiscoveryVerdict {
+  /** The id of the evolved rule compared (absent when none reached full fidelity). */
+  readonly rule?: string;
   /** Whether the comparison is of tuned rates (the campaign tuned lr0) or of the rates as searched. */
   readonly tuned: boolean;
   readonly tasks: readonly TaskVerdict[];
   readonly headline: string;
+}
+
+/** Test metrics in words (tasks' `test()` name them by key: classification `accuracy`, the PINN `relative_error`). */
+const METRIC_WORDS: Readonly<Record<string, string>> = { accuracy: 'test accuracy', relative_error: 'relative L2 error', score: 'test score' };
+
+/** A test metric in words with its direction, e.g. "relative L2 error, lower is better": for headings and the report's opening. */
+export function describeMetric(metric: string): string {
+  return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, ' ')}, ${lowerIsBetter(metric) ? 'lower' : 'higher'} is better`;
 }
 
 const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
@@ -69,7 +79,7 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
     if (!base || !mine || !comparison) return [];
     return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: nameOf(base), metric: mine.metric, comparison }];
   });
-  return { tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
+  return { rule: rule.id, tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
 }
 
 function clause(v: TaskVerdict): string {

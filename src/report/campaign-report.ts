@@ -6,7 +6,7 @@ import { CampaignStore } from '../evolution/store.js';
 import { parseEventLog } from './events.js';
 import { buildReport } from './html.js';
 
-export async function campaignReport(dir: string, options: { topCurves?: number; generatedAt?: string } = {}): Promise<string> {
+export async function campaignReport(dir: string, options: { topCurves?: number } = {}): Promise<string> {
   const store = new CampaignStore(dir);
   const hof = store.view();
   const finalStages = hof.final ? store.results().finalStages : undefined;
@@ -19,6 +19,5 @@ export async function campaignReport(dir: string, options: { topCurves?: number;
     final: hof.final,
     ...(finalStages ? { finalStages } : {}),
     ...(options.topCurves !== undefined ? { topCurves: options.topCurves } : {}),
-    ...(options.generatedAt !== undefined ? { generatedAt: options.generatedAt } : {}),
   });
 }

@@ -4,8 +4,9 @@
  */
 import type { CampaignConfig } from '../evolution/config.js';
 import { comparedTests, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
-import { comparePaired, formatPaired } from '../evolution/paired.js';
-import { campaignVerdict } from '../evolution/verdict.js';
+import { comparePaired, formatPaired, signed } from '../evolution/paired.js';
+import { campaignVerdict, describeMetric, type DiscoveryVerdict, type TaskVerdict } from '../evolution/verdict.js';
+import { getTask } from '../tasks/registry.js';
 import { cacheAndPromotionChart, curveChart, scoreByGenerationChart, scoreByTimeChart, type CurveSeries } from './charts.js';
 import { generationRows, type EventLog } from './events.js';
 import { renderSvg } from './svg.js';
@@ -22,10 +23,8 @@ export interface ReportInput {
   readonly final: boolean;
   /** Wall time of the final re-scoring and tuning (campaigns that recorded it). */
   readonly finalStages?: { readonly rescoreMs: number; readonly tuningMs: number; readonly tuningRuns: number };
-  /** How many of the best rules get curves in the plots. */
+  /** How many of the best evolved rules get curves in the plots. */
   readonly topCurves?: number;
-  /** Shown in the footer; fixed in tests so reports compare byte for byte. */
-  readonly generatedAt?: string;
 }
 
 export function escapeHtml(s: string): string {
@@ -33,6 +32,44 @@ export function escapeHtml(s: string): string {
 }
 
 const f4 = (x: number | undefined | null): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(4));
+
+/** The best evolved rule as the verdict picks it: recorded, or in campaigns that predate recording it, the best non-seed rule of the hall of fame. */
+function bestEvolvedOf(input: ReportInput): HallOfFameEntry | undefined {
+  return input.bestEvolved ?? input.hallOfFame.find((h) => h.origin.kind !== 'seed');
+}
+
+/*
+ * Column headings name what a number is and which way is better: the search
+ * score as its task describes it (higher is always better: the search
+ * maximises it), the test metric as the re-scoring recorded it.
+ */
+
+function searchHeading(task: string): string {
+  return `${task} search score: ${getTask(task).scoreDescription}, higher is better`;
+}
+
+/** The test metric recorded for a task (by any rule re-scored on it), or undefined before the re-scoring. */
+function testMetricOf(input: ReportInput, task: string): string | undefined {
+  const rules = [...input.hallOfFame, ...(input.bestEvolved ? [input.bestEvolved] : []), ...input.baselines];
+  for (const r of rules) {
+    const metric = r.test?.[task]?.metric ?? r.tuned?.[task]?.test.metric;
+    if (metric !== undefined) return metric;
+  }
+  return undefined;
+}
+
+function testHeading(input: ReportInput, task: string, label = task): string {
+  const metric = testMetricOf(input, task);
+  return `${label} test: ${metric !== undefined ? `${describeMetric(metric)} (mean ± sd)` : 'mean ± sd'}`;
+}
+
+function combinedHeading(config: CampaignConfig): string {
+  return config.tasks.length === 1
+    ? 'search score, higher is better'
+    : `combined search score: ${config.aggregate} over tasks of score ÷ ${config.reference}’s, higher is better`;
+}
+
+const PAIRED_NOTE = 'verdict: mean difference in the test metric [95 % CI], seeds won';
 
 function testCell(h: HallOfFameEntry, task: string): string {
   const t = h.test?.[task];
@@ -56,11 +93,15 @@ function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, ta
  * tuned rates.
  */
 function tunedTable(input: ReportInput): string {
-  const evolved = input.bestEvolved ?? input.hallOfFame.find((h) => h.origin.kind !== 'seed');
+  const evolved = bestEvolvedOf(input);
   const rules = [...(evolved?.tuned ? [evolved] : []), ...input.baselines.filter((b) => b.tuned)];
   const tasks = [...new Set(rules.flatMap((r) => Object.keys(r.tuned ?? {})))];
   const label = (task: string): string => (rules.some((r) => r.tuned?.[task]?.heldOut) ? `${task} (held out)` : task);
-  const head = ['rule', ...tasks.flatMap((t) => [`${label(t)} lr0`, `${label(t)} test`]), ...(evolved?.tuned ? [`best evolved ${evolved.id} vs baseline (tuned)`] : [])];
+  const head = [
+    'rule',
+    ...tasks.flatMap((t) => [`${label(t)} lr0`, testHeading(input, t, label(t))]),
+    ...(evolved?.tuned ? [`best evolved ${evolved.id} vs baseline, both tuned (${PAIRED_NOTE})`] : []),
+  ];
   const rows = rules.map((r) => [
     r === evolved ? `best evolved ${r.id}` : r.origin.kind === 'seed' ? r.origin.baseline : r.id,
     ...tasks.flatMap((t) => {
@@ -95,7 +136,16 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], ru
 function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
   const best = input.baselines[0];
   const tuned = input.baselines.some((b) => b.tuned !== undefined);
-  const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} search`), ...tasks.map((t) => `${t} test`), `vs best baseline (${tuned ? 'tuned, ' : ''}test, paired)`, 'from', 'rule (simplified)'];
+  const head = [
+    'rank',
+    'id',
+    combinedHeading(input.config),
+    ...tasks.map(searchHeading),
+    ...tasks.map((t) => testHeading(input, t)),
+    `vs best baseline${best?.origin.kind === 'seed' ? ` (${best.origin.baseline})` : ''}, ${tuned ? 'both tuned, ' : ''}paired by seed (${PAIRED_NOTE})`,
+    'from',
+    'rule (simplified)',
+  ];
   const evolved = input.bestEvolved && !input.hallOfFame.some((h) => h.hash === input.bestEvolved?.hash) ? [input.bestEvolved] : [];
   const rows = [...input.hallOfFame, ...evolved].map((h, i) => [
     i < input.hallOfFame.length ? String(i + 1) : 'best evolved',
@@ -117,11 +167,11 @@ function baselineTable(input: ReportInput, tasks: readonly string[]): string {
   const head = [
     'baseline',
     'id',
-    'score',
-    ...tasks.map((t) => `${t} search`),
-    ...tasks.map((t) => `${t} test`),
-    'best rule vs baseline (paired, 95 % CI)',
-    ...(evolved ? [`best evolved ${evolved.id} vs baseline`] : []),
+    combinedHeading(input.config),
+    ...tasks.map(searchHeading),
+    ...tasks.map((t) => testHeading(input, t)),
+    `best rule vs baseline (${PAIRED_NOTE})`,
+    ...(evolved ? [`best evolved ${evolved.id} vs baseline (${PAIRED_NOTE})`] : []),
     'rule',
   ];
   const rows = input.baselines.map((b) => [
@@ -137,16 +187,88 @@ function baselineTable(input: ReportInput, tasks: readonly string[]): string {
   return table(head, rows, head.length - 1);
 }
 
+/**
+ * The evolved rules whose curves are drawn: the top `topCurves` non-seed rules
+ * of the hall of fame, and the best evolved rule wherever it stands (the hall
+ * of fame may hold only seeds). Seeds in the hall of fame are drawn once, as
+ * the baselines they are.
+ */
+function curveRules(input: ReportInput): Array<{ entry: HallOfFameEntry; label: string }> {
+  const evolved = input.hallOfFame
+    .map((entry, i) => ({ entry, label: `#${i + 1} ${entry.id}` }))
+    .filter(({ entry }) => entry.origin.kind !== 'seed')
+    .slice(0, input.topCurves ?? 3);
+  const best = bestEvolvedOf(input);
+  if (!best) return evolved;
+  const shown = evolved.find(({ entry }) => entry.hash === best.hash);
+  if (shown) return evolved.map((r) => (r === shown ? { ...r, label: `${r.label} (best evolved)` } : r));
+  const rank = input.hallOfFame.findIndex((h) => h.hash === best.hash);
+  return [{ entry: best, label: `${rank >= 0 ? `#${rank + 1} ` : ''}${best.id} (best evolved)` }, ...evolved];
+}
+
 function curveSeries(input: ReportInput, task: string): CurveSeries[] {
-  const top = input.hallOfFame.slice(0, input.topCurves ?? 3);
   const fromEntry = (h: HallOfFameEntry, label: string, kind: CurveSeries['kind']): CurveSeries[] => {
     const c = h.curves?.[task];
     return c ? [{ label, kind, lr: c.lr, loss: c.loss }] : [];
   };
   return [
-    ...top.flatMap((h, i) => fromEntry(h, `#${i + 1} ${h.id}`, 'evolved')),
+    ...curveRules(input).flatMap(({ entry, label }) => fromEntry(entry, label, 'evolved')),
     ...input.baselines.flatMap((b) => fromEntry(b, b.origin.kind === 'seed' ? b.origin.baseline : b.id, 'baseline')),
   ];
+}
+
+/** What the curve plots of a task show, and which evolved rule they lack because its folder holds no curves for it. */
+function curveCaption(input: ReportInput, task: string, quantity: 'lr' | 'loss'): string {
+  const rules = curveRules(input);
+  const drawn = rules.filter(({ entry }) => entry.curves?.[task]);
+  const missing = rules.filter(({ entry }) => !entry.curves?.[task]);
+  const what = quantity === 'lr' ? 'Learning rate' : 'Training loss';
+  const evolved = drawn.length > 0 ? `evolved rules (solid): ${drawn.map((r) => r.label).join(', ')}` : 'no evolved rule';
+  const lacking =
+    missing.length > 0
+      ? ` Not drawn: ${missing.map((r) => r.label).join(', ')} — the campaign folder holds no curves for ${missing.length === 1 ? 'it' : 'them'} on ${task} (campaigns before curves were kept for the best evolved rule recorded none).`
+      : '';
+  return `${what} per epoch at full fidelity with the search seed: ${evolved}; seeded baselines (dashed).${lacking}`;
+}
+
+const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
+/** One task's verdict in words: beat, within noise of, or worse than the best baseline there, by how much, with the interval. */
+function taskSentence(v: TaskVerdict, rule: string, tuned: boolean): string {
+  const c = v.comparison;
+  const base = `${v.baseline}${tuned ? ' (tuned)' : ''}`;
+  const outcome =
+    c.verdict === 'better'
+      ? `${rule} beat ${base} by ${signed(c.meanDiff)}`
+      : c.verdict === 'worse'
+        ? `${rule} did not beat ${base}: worse by ${signed(c.meanDiff)}`
+        : `${rule} did not beat ${base}: within noise (${signed(c.meanDiff)})`;
+  const interval = c.interval
+    ? `95 % interval ${signed(c.interval.low)} to ${signed(c.interval.high)}${c.verdict === 'no detectable difference' ? ', which includes 0' : ''}`
+    : 'too few finished runs for an interval';
+  const stopped = c.seeds - c.finishedPairs;
+  const partial = stopped > 0 ? `; a run stopped on ${stopped} seed${stopped === 1 ? '' : 's'}, left out of the interval` : '';
+  return `${v.task}${v.heldOut ? ' (held out)' : ''}, ${describeMetric(v.metric)}: ${outcome} (${interval}; better on ${c.wins} of ${c.seeds} seeds${partial}).`;
+}
+
+/**
+ * The page's first lines answer the campaign's question: the verdict's
+ * sentence, then per task — search tasks and held-out ones — what it rests
+ * on, in words. Everything comes from `campaignVerdict`, the one judge the
+ * hall-of-fame command and evolve's summary print too.
+ */
+function opening(input: ReportInput): string {
+  if (!input.final) return '<p class="verdict"><strong>The campaign is still running: the comparison with the baselines comes at the end.</strong></p>';
+  const verdict: DiscoveryVerdict = campaignVerdict({ ...input, bestEvolved: input.bestEvolved ?? null });
+  const judged = new Set(verdict.tasks.map((v) => v.task));
+  const allTasks = [...input.config.tasks, ...(verdict.tuned ? (input.config.validation?.tasks ?? []) : [])];
+  const unjudged = verdict.rule !== undefined ? allTasks.filter((t) => !judged.has(t)) : [];
+  const items = [
+    ...verdict.tasks.map((v) => taskSentence(v, verdict.rule ?? '', verdict.tuned)),
+    ...unjudged.map((t) => `${t}: no comparison (the rule or every baseline lacks test scores on it).`),
+  ];
+  const list = items.length > 0 ? `\n<ul class="per-task">\n${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('\n')}\n</ul>` : '';
+  return `<p class="verdict"><strong>${escapeHtml(verdict.headline)}</strong></p>${list}`;
 }
 
 function figure(svg: string, caption: string): string {
@@ -164,7 +286,8 @@ figure { display: inline-block; margin: 0.5em 1em 1em 0; }
 figcaption { font-size: 0.85em; color: #555; max-width: 600px; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; }
-.verdict { background: #eef5ff; padding: 0.6em 1em; border-left: 4px solid #3a72c4; }
+.verdict { background: #eef5ff; padding: 0.6em 1em; border-left: 4px solid #3a72c4; margin-bottom: 0; }
+ul.per-task { background: #eef5ff; margin-top: 0; padding: 0.2em 1em 0.6em 2.5em; border-left: 4px solid #3a72c4; }
 .note { background: #fff6d5; padding: 0.5em 1em; border-left: 4px solid #e0b000; }
 `;
 
@@ -172,10 +295,14 @@ export async function buildReport(input: ReportInput): Promise<string> {
   const { config, events } = input;
   const rows = generationRows(events);
   const tasks = [...config.tasks];
+  const bestBaseline = input.baselines[0];
   const figures: string[] = [];
   if (rows.length > 0) {
     figures.push(
-      figure(await renderSvg(scoreByGenerationChart(rows)), 'Best score so far at full fidelity, and the best and median combined score of each generation.'),
+      figure(
+        await renderSvg(scoreByGenerationChart(rows, bestBaseline ? { name: ruleName(bestBaseline), score: bestBaseline.combined } : undefined)),
+        `Best score so far at full fidelity, and the best and median combined score of each generation${bestBaseline ? `; the dashed line is the best seeded baseline, ${ruleName(bestBaseline)}, on the same search score` : ''}.`,
+      ),
       figure(await renderSvg(scoreByTimeChart(rows, events)), 'Every candidate scored (at the end of its generation) against elapsed wall time; the line is the best so far.'),
       figure(
         await renderSvg(cacheAndPromotionChart(rows)),
@@ -188,12 +315,7 @@ export async function buildReport(input: ReportInput): Promise<string> {
     const series = curveSeries(input, task);
     if (series.length === 0) continue;
     for (const q of ['lr', 'loss'] as const) {
-      curveFigures.push(
-        figure(
-          await renderSvg(curveChart(task, q, series)),
-          `${q === 'lr' ? 'Learning rate' : 'Training loss'} per epoch at full fidelity with the search seed: the best evolved rules (solid) and the seeded baselines (dashed).`,
-        ),
-      );
+      curveFigures.push(figure(await renderSvg(curveChart(task, q, series)), curveCaption(input, task, q)));
     }
   }
   const last = rows[rows.length - 1];
@@ -217,7 +339,6 @@ export async function buildReport(input: ReportInput): Promise<string> {
     ...(config.validation ? [['held-out validation tasks', config.validation.tasks.join(', ')]] : []),
   ];
   const dl = summary.map(([k, v]) => `<dt>${escapeHtml(k as string)}</dt><dd>${escapeHtml(v as string)}</dd>`).join('\n');
-  const verdict = input.final ? campaignVerdict({ ...input, bestEvolved: input.bestEvolved ?? null }).headline : 'The campaign is still running: the comparison with the baselines comes at the end.';
   const notes: string[] = [];
   if (!input.final) notes.push('The campaign is still running: scores come from its latest checkpoint, and the test re-scoring happens at the end.');
   if (events.skippedLines > 0) notes.push(`${events.skippedLines} line(s) of the event log could not be read and were skipped.`);
@@ -230,7 +351,7 @@ export async function buildReport(input: ReportInput): Promise<string> {
 </head>
 <body>
 <h1>autolr campaign report: ${escapeHtml(config.name)}</h1>
-<p class="verdict"><strong>${escapeHtml(verdict)}</strong></p>
+${opening(input)}
 ${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <dl>
 ${dl}
@@ -244,7 +365,7 @@ ${input.baselines.length > 0 ? baselineTable(input, tasks) : '<p>No seeded basel
 ${figures.length > 0 ? figures.join('\n') : '<p>No generation has finished yet.</p>'}
 <h2>Curves of the best rules and the baselines</h2>
 ${curveFigures.length > 0 ? curveFigures.join('\n') : '<p>No curves recorded.</p>'}
-<footer><p>Generated by autolr${input.generatedAt ? ` on ${escapeHtml(input.generatedAt)}` : ''}. Test scores: ${config.finalSeeds} fresh seed(s), the same for every rule and baseline, so differences are paired by seed.</p></footer>
+<footer><p>Generated by autolr from the campaign folder alone (the page is the same each time it is generated). Test scores: ${config.finalSeeds} fresh seed(s), the same for every rule and baseline, so differences are paired by seed.</p></footer>
 </body>
 </html>
 `;

@@ -62,7 +62,13 @@ test('autolr report writes one self-contained page: summary, plots as inline SVG
   for (const h of hof.hallOfFame) assert.ok(html.includes(`<td>${h.id}</td>`), `hall-of-fame entry ${h.id} is in the table`);
   for (const name of ['constant', 'exponential', 'dlrs']) assert.ok(html.includes(`<td>${name}</td>`), `baseline ${name} is in the table`);
   assert.match(html, /(better|worse|no difference): [+-]\d\.\d{4}( \[[+-]\d\.\d{4}, [+-]\d\.\d{4}\])?, \d\/2 seeds/, 'paired comparisons over the fresh seeds, with their verdict');
-  assert.match(html, /<p class="verdict"><strong>(No evolved rule|Evolution&#39;s best rule)/, 'the answer comes first');
+  assert.match(html, /<h1>[^<]*<\/h1>\n<p class="verdict"><strong>Evolution&#39;s best rule, g\d+-\d+, at its tuned lr0, (beat|did not beat) the best tuned baseline/, 'the answer comes first');
+  assert.match(html, /<ul class="per-task">\n<li>synthetic, test accuracy, higher is better: g\d+-\d+ (beat|did not beat) [a-z_]+ \(tuned\)/, 'then what it rests on, per task, in words');
+  assert.match(html, /<th>synthetic search score: accuracy on 300 fitness points, higher is better<\/th>/);
+  assert.match(html, /<th>synthetic test: test accuracy, higher is better \(mean ± sd\)<\/th>/);
+  const results = JSON.parse(readFileSync(join(campaign, 'hof.json'), 'utf8')) as { bestEvolved: { id: string; curves?: Record<string, unknown> } | null };
+  assert.ok(results.bestEvolved?.curves?.synthetic, 'a campaign keeps its best evolved rule\'s curves, so the report can draw them');
+  assert.match(html, new RegExp(`${results.bestEvolved.id} \\(best evolved\\)`), 'and it does, labelled as such');
   const other = join(runs, 'elsewhere.html');
   assert.equal((await cli('report', campaign, '-o', other, '--top', '1')).code, 0);
   assert.ok(existsSync(other));
@@ -100,7 +106,7 @@ test('when the hall of fame holds only seeds, the report adds the best evolved r
   const evolved = entry('g4-9', { kind: 'random' }, [0.8, 0.95]);
   const html = await buildReport({ config: resolveConfig({ tasks: ['synthetic'] }), events: parseEventLog(''), hallOfFame: [cosine], baselines: [cosine, dlrs], bestEvolved: evolved, final: true });
   assert.match(html, /<td>best evolved<\/td><td>g4-9<\/td>/);
-  assert.match(html, /<th>best evolved g4-9 vs baseline<\/th>/);
+  assert.match(html, /<th>best evolved g4-9 vs baseline \(verdict: mean difference in the test metric \[95 % CI\], seeds won\)<\/th>/);
   assert.match(html, /<td>dlrs<\/td>.*<td>no difference: \+0\.0500 \[-1\.8559, \+1\.9559\], 1\/2 seeds<\/td><td>no difference: \+0\.0750 \[-0\.2427, \+0\.3927\], 2\/2 seeds<\/td>/s);
 });
 

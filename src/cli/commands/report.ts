@@ -19,10 +19,8 @@ export function registerReport(program: Command, out: (s: string) => void): void
       ['', 'Examples:', '  autolr report runs/dlr-mnist-mlp-s0', '  autolr report runs/pinn-a -o pinn-a.html --top 5'].join('\n'),
     )
     .action(async (dir: string, options: { output?: string; top?: number }) => {
-      const html = await campaignReport(dir, {
-        ...(options.top !== undefined ? { topCurves: options.top } : {}),
-        generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
-      });
+      // No time stamp: the same folder gives the same page (published reports are checked byte for byte).
+      const html = await campaignReport(dir, options.top !== undefined ? { topCurves: options.top } : {});
       out(`wrote ${new CampaignStore(dir).writeReport(html, options.output)}`);
     });
 }
