@@ -15,6 +15,8 @@ import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
 import { registerReport } from './commands/report.js';
 import { registerTrace } from './commands/trace.js';
+import { registerQueue } from './commands/queue.js';
+import { registerWorker } from './commands/worker.js';
 import { InputError } from '../errors.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './errors.js';
 
@@ -45,6 +47,8 @@ export function buildProgram(io: Io): Command {
   registerList(program, io.out);
   registerReport(program, io.out);
   registerTrace(program, io.out);
+  registerWorker(program, io.out, io.err);
+  registerQueue(program, io.out);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

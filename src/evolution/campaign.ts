@@ -176,7 +176,7 @@ function checkGrammarDerives(grammar: Grammar): void {
  * two campaigns into one. Only how it runs may differ.
  */
 function checkConfigUnchanged(saved: CampaignConfig, current: CampaignConfig, where: string): void {
-  const mayChange = new Set(['workers', 'backend', 'name']);
+  const mayChange = new Set(['workers', 'backend', 'name', 'queue']);
   // A field the checkpoint's config lacks either predates it (then it holds its legacy value) or was added since.
   const value = (c: CampaignConfig, k: string): string | undefined => {
     const v = (c as unknown as Record<string, unknown>)[k];

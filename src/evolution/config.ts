@@ -8,6 +8,7 @@ import type { BaseOptimizer } from '../baselines/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choices.js';
 import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import { InputError } from '../errors.js';
+import { QueueUrlError, redactQueueUrl } from '../queue/url.js';
 import { BASE_OPTIMIZERS } from '../schedule/base-optimizer.js';
 import { AGGREGATES, DEFAULT_AGGREGATE, type Aggregate } from './fitness.js';
 import { DEFAULT_STRATEGY } from './strategy.js';
@@ -81,6 +82,13 @@ export interface CampaignConfig {
   readonly tuning: TuningSettings | false;
   /** Tasks the search never sees, on which finalists and baselines are tuned and tested too. */
   readonly validation?: { readonly tasks: readonly string[] };
+  /**
+   * The Redis queue whose workers run the jobs (docs/distributed.md), with its
+   * password redacted: the address to connect to comes from the command line,
+   * so a campaign folder never holds a password. How a campaign runs, not what
+   * it computes: a resumed campaign may change it.
+   */
+  readonly queue?: string;
 }
 
 /**
@@ -138,7 +146,7 @@ const KNOWN_FIELDS = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
-  'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'aggregate', 'tuning', 'validation',
+  'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'aggregate', 'tuning', 'validation', 'queue',
 ]);
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -263,8 +271,21 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
     tuning: tuningOf(raw.tuning, d.tuning),
     ...validationOf(raw.validation, tasks as string[]),
+    ...queueOf(raw.queue),
   };
   return config;
+}
+
+/** "queue": a redis:// or rediss:// address, kept with its password redacted. */
+function queueOf(raw: unknown): { queue?: string } {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'string') throw new ConfigError(`"queue" must be an address such as "redis://host:6379", not ${JSON.stringify(raw)}`);
+  try {
+    return { queue: redactQueueUrl(raw) };
+  } catch (err) {
+    if (err instanceof QueueUrlError) throw new ConfigError(`"queue": ${err.message}`);
+    throw err;
+  }
 }
 
 /** "tuning": false, true (the default grid), or {"points": odd n, "span": s}. */

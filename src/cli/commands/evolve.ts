@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EvaluatorPool } from '../../evaluator/pool.js';
+import { openCampaignEvaluator } from '../../queue/choose-evaluator.js';
 import { completedCampaign, runCampaign } from '../../evolution/campaign.js';
 import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
 import type { CampaignSummary } from '../../evolution/records.js';
@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
+import { tableWidth } from '../table.js';
 import { campaignVerdict } from '../../evolution/verdict.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
 import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
@@ -42,6 +43,7 @@ interface EvolveOptions {
   tuningPoints?: number;
   finalSeeds?: number;
   hallOfFame?: number;
+  queue?: string;
   json?: boolean;
 }
 
@@ -68,6 +70,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--tuning-points <n>', 'lr0 grid points of the final equal tuning (odd; 0: no tuning); default 7', parseIntegerOption('--tuning-points', 0, 99))
     .option('--final-seeds <n>', 'fresh seeds of the final test comparison (default 5)', parseIntegerOption('--final-seeds', 0, 100))
     .option('--hall-of-fame <n>', 'size of the hall of fame (default 10)', parseIntegerOption('--hall-of-fame', 1, 1000))
+    .option('--queue <url>', 'run the jobs on the workers of a Redis queue: redis://[user:password@]host:port[/db], rediss:// for TLS (docs/distributed.md)')
     .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
     .option('--runs <dir>', 'folder holding campaign folders', 'runs')
@@ -83,10 +86,11 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         '  autolr evolve --task mnist-mlp --validation fashion-mnist-mlp,fashion-mnist-cnn --tuning-points 7 --final-seeds 5',
         '  autolr evolve --config campaign.json',
         '  autolr evolve --resume runs/pinn-a',
+        '  autolr evolve --task mnist-mlp --queue redis://:secret@10.0.0.5:6379 --name wide   # workers: autolr worker --queue …',
       ].join('\n'),
     )
     .action(async (options: EvolveOptions) => {
-      const { config, runsDir, resume } = buildConfig(options);
+      const { config, runsDir, resume, queueUrl } = buildConfig(options, err);
       // A complete campaign only shows its results: no backend, no workers, nothing written.
       const completed = resume ? completedCampaign(config, runsDir) : undefined;
       if (completed) {
@@ -107,7 +111,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
         await checkTaskLoads(lookupTask(t, config.budgets), { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
       }
-      const pool = await EvaluatorPool.create({ workers: config.workers, backend: config.backend, timeLimitMs: config.timeLimit * 1000 });
+      const pool = await openCampaignEvaluator(config, queueUrl, err);
       const display = progressDisplay(err);
       const dir = join(runsDir, config.name);
       // Ctrl-C: every checkpoint is complete on disk (written atomically) and resuming reruns the
@@ -120,7 +124,8 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       process.once('SIGINT', onInterrupt);
       let summary: CampaignSummary;
       try {
-        err(`campaign ${config.name}: ${config.variant} rules on ${config.tasks.join(' + ')}, population ${config.population}, ${config.generations} generations, ${config.workers} worker(s)`);
+        const runners = config.queue !== undefined ? `the workers of ${config.queue}` : `${config.workers} worker(s)`;
+        err(`campaign ${config.name}: ${config.variant} rules on ${config.tasks.join(' + ')}, population ${config.population}, ${config.generations} generations, ${runners}`);
         summary = await runCampaign(config, { runsDir, resume, evaluator: pool, log: (line) => display.log(line), onProgress: (p) => display.update(p) });
       } finally {
         display.stop();
@@ -131,21 +136,26 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     });
 }
 
-function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir: string; resume: boolean } {
+/** The config, and the queue address with its password (the config holds it redacted). */
+function buildConfig(options: EvolveOptions, err: (s: string) => void): { config: CampaignConfig; runsDir: string; resume: boolean; queueUrl?: string } {
   if (options.resume) {
     // Resuming keeps the campaign's own settings: a flag that would change one is refused, not ignored.
     const ignored = Object.entries(options)
-      .filter(([k, v]) => v !== undefined && !['resume', 'workers', 'backend', 'runs', 'json'].includes(k) && !(k === 'multiFidelity' && v === true) && !(k === 'cache' && v === true))
+      .filter(([k, v]) => v !== undefined && !['resume', 'workers', 'backend', 'queue', 'runs', 'json'].includes(k) && !(k === 'multiFidelity' && v === true) && !(k === 'cache' && v === true))
       .map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     if (ignored.length > 0) {
-      throw new UsageError(`--resume continues a campaign with its own settings; only --workers and --backend may change, not ${ignored.join(', ')}`);
+      throw new UsageError(`--resume continues a campaign with its own settings; only --workers, --backend and --queue may change, not ${ignored.join(', ')}`);
     }
     const dir = resolve(options.resume);
-    const saved = new CampaignStore(options.resume).rawConfig();
+    // The folder holds the queue's address redacted: the address comes again from the command line, or the campaign resumes on the local pool.
+    const { queue: savedQueue, ...saved } = new CampaignStore(options.resume).rawConfig() as Record<string, unknown>;
+    if (savedQueue !== undefined && options.queue === undefined) err(`this campaign ran on the queue ${String(savedQueue)}; it resumes on the local pool (give --queue with the address to use the queue)`);
     const overrides: Record<string, unknown> = {};
     if (options.workers !== undefined) overrides.workers = options.workers;
     if (options.backend !== undefined) overrides.backend = options.backend;
-    return { config: safeResolve({ ...saved, ...overrides, name: basename(dir) }), runsDir: dirname(dir), resume: true };
+    if (options.queue !== undefined) overrides.queue = options.queue;
+    const config = safeResolve({ ...saved, ...overrides, name: basename(dir) });
+    return { config, runsDir: dirname(dir), resume: true, ...(options.queue !== undefined ? { queueUrl: options.queue } : {}) };
   }
   let fromFile: Record<string, unknown> = {};
   if (options.config) {
@@ -175,9 +185,11 @@ function buildConfig(options: EvolveOptions): { config: CampaignConfig; runsDir:
   if (options.tuningPoints !== undefined) flags.tuning = options.tuningPoints === 0 ? false : { ...(typeof fromFile.tuning === 'object' ? fromFile.tuning : {}), points: options.tuningPoints };
   if (options.finalSeeds !== undefined) flags.finalSeeds = options.finalSeeds;
   if (options.hallOfFame !== undefined) flags.hallOfFame = options.hallOfFame;
+  if (options.queue !== undefined) flags.queue = options.queue;
   const merged = { ...fromFile, ...flags };
   if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');
-  return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false };
+  const queueUrl = typeof merged.queue === 'string' ? merged.queue : undefined;
+  return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false, ...(queueUrl !== undefined ? { queueUrl } : {}) };
 }
 
 function safeResolve(raw: Record<string, unknown>): CampaignConfig {
@@ -197,16 +209,18 @@ function failureText(s: CampaignSummary): string {
   return `\nfailed runs by reason: ${reasons.slice(0, 3).map(([r, n]) => `${n}× ${r}`).join('; ')}${reasons.length > 3 ? `; and ${reasons.length - 3} other reason(s)` : ''}`;
 }
 
+/** The summary; on a terminal its tables fit the terminal's width (`autolr hof DIR --wide` prints them in full). */
 function formatSummary(s: CampaignSummary): string {
+  const width = tableWidth({});
   const lines = [
     `campaign folder: ${s.dir}`,
     `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s${failureText(s)}`,
     '',
     campaignVerdict(s).headline,
     '',
-    formatHallOfFame(s.hallOfFame, s.bestBaseline, true, s.bestEvolved),
+    formatHallOfFame(s.hallOfFame, s.bestBaseline, true, s.bestEvolved, width),
   ];
-  if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0], s.bestEvolved));
+  if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0], s.bestEvolved, width));
   lines.push('', `next: autolr report ${s.dir}   ·   autolr export ${s.dir} --format ts -o best.ts`);
   return lines.join('\n');
 }
