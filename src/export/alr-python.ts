@@ -13,9 +13,10 @@
  */
 import type { AlrRule, Expr } from '../grammar/ast.js';
 import { callText as call, emitExpr, infixText as infix, type OperatorTable } from '../grammar/emit.js';
-import { pythonFloat } from '../grammar/printer-python.js';
+import { pythonFloat, pythonStringOrNone } from '../grammar/printer-python.js';
 import { liveStates } from '../grammar/simplify.js';
-import { formatHeader, type ExportInfo } from './header.js';
+import { formatHeader, ignoredLrWarning, type ExportInfo } from './header.js';
+import { ignoresLr } from './ignores-lr.js';
 import { requireAlr, type ExportTarget } from './target.js';
 import { runtimeText } from './template.js';
 
@@ -67,8 +68,8 @@ export function generateAlrPython(rule: AlrRule, info: ExportInfo, lr0: number):
   const stateTuple = `(${states.map((s) => `"${s}"`).join(', ')}${states.length === 1 ? ',' : ''})`;
   const stateRules = states.map((s) => `    "${s}": lambda o, x: ${printPythonTensorExpr(rule[s])},\n`).join('');
   return [
-    formatHeader(rule, info, 'Python: PyTorch optimizer and NumPy', 'py'),
-    `#\n# Default learning rate ${lr0} (the rate autolr trained with).`,
+    formatHeader(rule, info, 'Python: PyTorch optimizer, Keras 3 optimizer and NumPy', 'py'),
+    `#\n# Default learning rate ${lr0} (the rate autolr trained with${ignoresLr(rule) ? '; this rule does not use it' : ''}).`,
     '',
     runtimeText('tensor.py').trimEnd(),
     '',
@@ -76,6 +77,8 @@ export function generateAlrPython(rule: AlrRule, info: ExportInfo, lr0: number):
     `RULE_TEXT = ${JSON.stringify(info.text)}`,
     `STATE_NAMES = ${stateTuple}`,
     `DEFAULT_LR = ${pythonFloat(lr0)}`,
+    '# Warned at construction: the update never takes lr as a value.',
+    `LR_IGNORED = ${pythonStringOrNone(ignoredLrWarning(rule))}`,
     '',
     '# Each kept state\'s new value, then the update, as calls on the operation table o over the step\'s inputs x.',
     `STATE_RULES = {${stateRules === '' ? '' : `\n${stateRules}`}}`,

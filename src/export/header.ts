@@ -8,6 +8,7 @@ import { ruleParts, signalsOf } from '../grammar/ast.js';
 import { printRule } from '../grammar/printer.js';
 import { simplifyRule } from '../grammar/simplify.js';
 import { signalDocs } from '../grammar/signals.js';
+import { lrUse } from './ignores-lr.js';
 
 /** What an export knows about the rule besides its tree. */
 export interface ExportInfo {
@@ -92,6 +93,7 @@ export function headerLines(rule: Rule, info: ExportInfo, target: string): strin
       'what autolr measured.',
     );
   }
+  lines.push(...ignoredLrNote(rule));
   if (rule.variant === 'dlr' && rule.accept) {
     lines.push(
       '',
@@ -102,6 +104,31 @@ export function headerLines(rule: Rule, info: ExportInfo, target: string): strin
     );
   }
   return lines;
+}
+
+/**
+ * The warning for rules whose step size never takes the user's learning rate
+ * (`ignores-lr.ts`): without it their users tune lr=, --lr0 or a scheduler
+ * that changes nothing.
+ */
+export function ignoredLrNote(rule: Rule): string[] {
+  const use = lrUse(rule);
+  if (use === 'value') return [];
+  const lines =
+    rule.variant === 'dlr'
+      ? ['', 'NOTE: this rule ignores lr: lr=, --lr0 and the optimizer\'s starting rate', 'have no effect; its rates are fixed by the rule.']
+      : ['', 'NOTE: this rule ignores lr: lr=, --lr0 and schedulers have no effect; its', 'step size is fixed by the rule.'];
+  if (use === 'tests-only') lines.push('(It reads lr only in a comparison that picks a branch; lr never scales a step.)');
+  return lines;
+}
+
+/** The same note as one line, for the warning an exported module gives at construction; undefined when lr is used. */
+export function ignoredLrWarning(rule: Rule): string | undefined {
+  const text = ignoredLrNote(rule)
+    .filter((l) => l !== '')
+    .join(' ')
+    .replace(/^NOTE: /, '');
+  return text === '' ? undefined : text;
 }
 
 /** The header as a comment block: `//` lines for JS/TS, `#` lines for Python. */

@@ -1,23 +1,34 @@
 /**
  * Dynamic (schedule) rule → a Python module: `rate(s, rng)` (and
  * `acceptance(s, rng)`) over a dict of float signals, a `SignalTracker` that
- * keeps the loss/accuracy history the way autolr defines it, a Keras
- * `schedule(epoch, lr)` when the rule reads only epoch/epochs/lr/lr0, a
- * `RuleSchedule` class with `step(...)` otherwise (in the manner of
- * ReduceLROnPlateau.step(metrics)), and a PyTorch `LRScheduler` subclass,
- * defined only when torch imports. Only the rule's constants and rate
- * functions are written here; the rest is inlined from runtime files: the
- * helpers (`runtime/scalar.py`), the tracker (`runtime/signal_tracker.py`),
- * the Keras function (`runtime/keras_schedule.py`) and the two schedule
- * classes (`runtime/schedule.py`, which branch on GRANULARITY).
+ * keeps the loss/accuracy history the way autolr defines it and refuses to
+ * run a rule on signals nobody fed, a `RuleSchedule` driven by hand
+ * (`step(loss, acc)`, as ReduceLROnPlateau.step(metrics)), a PyTorch
+ * `LRScheduler` subclass (defined only when torch imports), and for Keras 3 a
+ * `make_schedule(...)` factory for LearningRateScheduler (clock-only epoch
+ * rules) and a `RuleCallback` (every rule but those reading per-minibatch
+ * losses). Only the rule's constants and rate functions are written here; the
+ * rest is inlined from runtime files: the helpers (`runtime/scalar.py`), the
+ * tracker (`runtime/signal_tracker.py`), the schedule classes
+ * (`runtime/schedule.py`) and the Keras parts (`runtime/keras_schedule.py`),
+ * which branch on GRANULARITY and SIGNALS_READ.
  */
 import type { Rule } from '../grammar/ast.js';
-import { printPythonExpr } from '../grammar/printer-python.js';
-import { formatHeader, signalsRead, type ExportInfo } from './header.js';
+import { printPythonExpr, pythonStringOrNone } from '../grammar/printer-python.js';
+import { formatHeader, ignoredLrWarning, signalsRead, type ExportInfo } from './header.js';
 import { requireDlr, type ExportTarget } from './target.js';
 import { runtimeText, type RuntimeFile } from './template.js';
 
-const KERAS_SIGNALS = new Set(['epoch', 'epochs', 'lr', 'lr0']);
+/** Keras' callbacks see epoch-mean losses only (`runtime/keras_schedule.py` refuses these). */
+const PER_MINIBATCH_SIGNALS = new Set(['batch_loss', 'loss_first', 'loss_last']);
+
+/** The header's word on which classes of the module this rule can use. */
+function kerasLine(reads: readonly string[]): string {
+  const unfed = reads.filter((n) => PER_MINIBATCH_SIGNALS.has(n));
+  return unfed.length > 0
+    ? `#\n# Keras: not supported; this rule reads ${unfed.join(', ')}, per-minibatch losses\n# Keras' callbacks never see. Use RuleLR (PyTorch) or RuleSchedule.`
+    : '#\n# Keras 3: RuleCallback (every epoch and step rule that reads no per-minibatch\n# loss, so this one), make_schedule(...) for clock-only epoch rules.';
+}
 
 function rateFunctions(rule: ReturnType<typeof requireDlr>): string {
   const sig = (n: string): string => `s["${n}"]`;
@@ -41,10 +52,10 @@ def acceptance(s, rng=random):
 export function generatePython(rule: Rule, info: ExportInfo): string {
   const dlr = requireDlr(rule);
   const reads = signalsRead(dlr);
-  const keras = dlr.granularity === 'epoch' && reads.every((n) => KERAS_SIGNALS.has(n));
-  const after: RuntimeFile[] = ['signal_tracker.py', ...(keras ? (['keras_schedule.py'] as const) : []), 'schedule.py'];
+  const after: RuntimeFile[] = ['signal_tracker.py', 'schedule.py', 'keras_schedule.py'];
   return [
-    formatHeader(dlr, info, 'Python: Keras and PyTorch', 'py'),
+    formatHeader(dlr, info, 'Python: PyTorch, Keras 3 and any training loop', 'py'),
+    kerasLine(reads),
     '',
     runtimeText('scalar.py').trimEnd(),
     '',
@@ -52,6 +63,8 @@ export function generatePython(rule: Rule, info: ExportInfo): string {
     `GRANULARITY = ${JSON.stringify(dlr.granularity)}`,
     `RULE_TEXT = ${JSON.stringify(info.text)}`,
     `SIGNALS_READ = ${JSON.stringify(reads)}`,
+    '# Warned at construction: the rate never takes the optimizer\'s lr nor lr0.',
+    `LR_IGNORED = ${pythonStringOrNone(ignoredLrWarning(dlr))}`,
     rateFunctions(dlr).trimEnd(),
     ...after.map((file) => `\n\n${runtimeText(file).trimEnd()}`),
     '',

@@ -79,3 +79,8 @@ export function pythonFloat(v: number): string {
 export function printPythonExpr(e: Expr, signal: (name: string) => string = (n) => n): string {
   return emitExpr(e, pythonTable(signal));
 }
+
+/** A Python literal for an optional text: a string literal (JSON's escapes are Python's), or None. */
+export function pythonStringOrNone(text: string | undefined): string {
+  return text === undefined ? 'None' : JSON.stringify(text);
+}

@@ -369,7 +369,8 @@ describe('runtime Python files', () => {
 /** The rule part python.ts writes, for an epoch or a step rule: lr0 * 0.5^epoch, or lr0 / (1 + step) + batch_loss. */
 function pythonRulePart(granularity: 'epoch' | 'step'): string {
   const rate = granularity === 'epoch' ? 's["lr0"] * 0.5 ** s["epoch"]' : 's["lr0"] / (1.0 + s["step"]) + s["batch_loss"]';
-  return `import random\nGRANULARITY = "${granularity}"\n\n\ndef rate(s, rng=random):\n    return ${rate}\n\n\n`;
+  const reads = granularity === 'epoch' ? '["epoch", "lr0"]' : '["step", "lr0", "batch_loss"]';
+  return `import random\nGRANULARITY = "${granularity}"\nSIGNALS_READ = ${reads}\nLR_IGNORED = None\n\n\ndef rate(s, rng=random):\n    return ${rate}\n\n\n`;
 }
 
 /** A stand-in for torch with the LRScheduler protocol RuleLR relies on (base_lrs from initial_lr; step() sets get_lr()). */
@@ -398,9 +399,9 @@ const FAKE_TORCH_1X = FAKE_TORCH.replace('lr_scheduler=types.SimpleNamespace(LRS
 describe('runtime Python schedule and optimizer files', () => {
   const read = (file: Parameters<typeof runtimePath>[0]): string => readFileSync(runtimePath(file), 'utf8');
 
-  it('keras_schedule.py: epoch 0 keeps the starting rate, later epochs take the rule\'s', (t) => {
+  it('keras_schedule.py: epoch 0 keeps the starting rate, later epochs take the rule\'s; each schedule keeps its own lr0', (t) => {
     if (!hasPython) return t.skip('python3 is not installed');
-    const out = python(`${pythonRulePart('epoch')}${read('keras_schedule.py')}\nf = make_schedule(epochs=4)\nprint([f(0, 0.2), f(1, 0.2), f(3, 0.05), schedule(0, 0.3)])\n`);
+    const out = python(`${pythonRulePart('epoch')}${read('signal_tracker.py')}\n${read('schedule.py')}\n${read('keras_schedule.py')}\nf = make_schedule(epochs=4)\nprint([f(0, 0.2), f(1, 0.2), f(3, 0.05), make_schedule()(0, 0.3)])\n`);
     assert.deepEqual(JSON.parse(out), [0.2, 0.1, 0.025, 0.3]);
   });
 
@@ -409,21 +410,21 @@ describe('runtime Python schedule and optimizer files', () => {
     const drive =
       'hand = RuleSchedule(0.4, epochs=3)\nby_hand = [hand.step(loss=1.0, acc=0.5) for _ in range(3)]\n' +
       'opt = types.SimpleNamespace(param_groups=[{"lr": 0.4}, {"lr": 0.2}])\nsched = RuleLR(opt)\nlrs = [[g["lr"] for g in opt.param_groups]]\n' +
-      'for _ in range(2):\n    sched.step()\n    lrs.append([g["lr"] for g in opt.param_groups])\nimport json\nprint(json.dumps([by_hand, lrs]))\n';
+      'for _ in range(2):\n    sched.step(0.0)\n    lrs.append([g["lr"] for g in opt.param_groups])\nimport json\nprint(json.dumps([by_hand, lrs]))\n';
     const run = (g: 'epoch' | 'step', torch = FAKE_TORCH): unknown =>
       JSON.parse(python(`${torch}${pythonRulePart(g)}${read('signal_tracker.py')}\n${read('schedule.py')}\n${drive}`));
     // Epoch rule: the rate for the next epoch after each epoch; the scheduler starts at the base rates.
     assert.deepEqual(run('epoch'), [[0.2, 0.1, 0.05], [[0.4, 0.2], [0.2, 0.1], [0.1, 0.05]]]);
     // The same on PyTorch 1.x's base class.
     assert.deepEqual(run('epoch', FAKE_TORCH_1X), [[0.2, 0.1, 0.05], [[0.4, 0.2], [0.2, 0.1], [0.1, 0.05]]]);
-    // Step rule: RuleSchedule.step(loss) records the batch loss (the step count is the tracker's); RuleLR reads last_epoch as the step.
-    assert.deepEqual(run('step'), [[1.4, 1.4, 1.4], [[0.4, 0.2], [0.2, 0.1], [0.4 / 3, 0.2 / 3]]]);
+    // Step rule: RuleSchedule.step(loss) takes the minibatch's loss before its step and counts the step; RuleLR reads last_epoch as the step.
+    assert.deepEqual(run('step'), [[1.4, 1.2, 0.4 / 3 + 1], [[0.4, 0.2], [0.2, 0.1], [0.4 / 3, 0.2 / 3]]]);
   });
 
   it('optimizer.py: rule_step loops over STATE_NAMES as the generated rule part lists them (NumPy, when installed)', (t) => {
     if (!hasNumpy) return t.skip('python3 with numpy is not installed');
     const rulePart = (states: string): string =>
-      `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\n` +
+      `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\nLR_IGNORED = None\n` +
       'STATE_RULES = {\n    "alpha": lambda o, x: o.add(o.mul(o.c(0.9), x["alpha"]), x["grad"]),\n    "beta": lambda o, x: o.add(x["beta"], x["alpha"]),\n}\n\n\n' +
       `def update_rule(o, x):\n    return o.mul(o.c(x["lr"]), ${states === '' ? 'x["grad"]' : 'x["beta"]'})\n\n\n`;
     const drive = 'import numpy as np\nw = np.array([1.0, 2.0], dtype=np.float32)\nopt = NumpyOptimizer()\nfor g in ([1.0, -1.0], [0.5, 0.5], [2.0, 0.0]):\n    opt.step([w], [np.array(g)])\nprint(json.dumps([float(v) for v in w] + [opt.iterations, sorted(opt.states[0])]))\n';

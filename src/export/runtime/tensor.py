@@ -94,3 +94,23 @@ class TorchOps(_Ops):
 
     def like(self, t, grad):
         return self.torch.broadcast_to(t, grad.shape).clone()
+
+
+class KerasOps(_Ops):
+    """The operations on Keras 3 tensors and variables (keras.ops, any backend) of one dtype."""
+
+    def __init__(self, ops, dtype):
+        self.ops, self.dtype = ops, dtype
+        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
+            setattr(self, name, getattr(ops, name))
+        self._pow, self._sqrt, self._log, self._sign = ops.power, ops.sqrt, ops.log, ops.sign
+        self._minimum, self._maximum = ops.minimum, ops.maximum
+
+    def c(self, v):
+        return self.ops.cast(v, self.dtype)
+
+    def _nonzero(self, b):
+        return self.ops.where(b == 0, self.c(1.0), b)
+
+    def like(self, t, grad):
+        return self.ops.broadcast_to(self.c(t), self.ops.shape(grad))
