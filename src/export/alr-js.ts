@@ -10,13 +10,15 @@
  * steps the campaign measured. The class and `ruleStep`, which loop over
  * `stateNames`, are `runtime/optimizer.ts`; the generator fills its slots with
  * the rule's text, kept states, one expression per state and the update, the
- * class name and the default rate. «…» spans are TypeScript-only (`template.ts`).
+ * class name, the default rate, and whether the rule ignores lr (`ignores-lr.ts`:
+ * the constructor then warns once). «…» spans are TypeScript-only (`template.ts`).
  */
 import type { AlrRule, Expr } from '../grammar/ast.js';
 import { callText as call, emitExpr, type OperatorTable } from '../grammar/emit.js';
 import { ruleHash } from '../grammar/hash.js';
 import { liveStates } from '../grammar/simplify.js';
 import { formatHeader, type ExportInfo } from './header.js';
+import { ignoresLr } from './ignores-lr.js';
 import { jsNumber } from './js.js';
 import { requireAlr, type ExportTarget } from './target.js';
 import { applyTemplate, fillSlots, runtimeText } from './template.js';
@@ -91,10 +93,15 @@ export function generateAlrJs(rule: AlrRule, info: ExportInfo, format: 'ts' | 'j
     updateRule: printTfExpr(rule.update),
     className: JSON.stringify(optimizerClassName(rule)),
     lr0: jsNumber(lr0),
+    ignoresLr: String(ignoresLr(rule)),
   });
+  // A rule that ignores lr has a default rate only because tf.Optimizer callers pass one.
+  const defaultRate = ignoresLr(rule)
+    ? `Default learning rate ${lr0} (the rate autolr trained with; this rule's steps do not depend on it).`
+    : `Default learning rate ${lr0} (the rate autolr trained with).`;
   return [
     formatHeader(rule, info, typed ? 'TypeScript, TensorFlow.js optimizer' : 'JavaScript, TensorFlow.js optimizer', 'js'),
-    `//\n// Default learning rate ${lr0} (the rate autolr trained with). The module imports '@tensorflow/tfjs';\n// with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).`,
+    `//\n// ${defaultRate} The module imports '@tensorflow/tfjs';\n// with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).`,
     '/* eslint-disable */',
     applyTemplate(runtimeText('tensor.ts'), typed),
     optimizer,

@@ -4,7 +4,11 @@
  * the rule has an acceptance clause, the runtime (`runtime/scalar.ts`,
  * restating `semantics.ts` exactly), and `createLrCallback(optimizer, options)`
  * (`runtime/lr-callback.ts`) returning a tfjs `CustomCallback` config that
- * drives the optimizer's rate.
+ * drives the optimizer's rate in `model.fit`, with a `step(metrics)` method
+ * for training loops of the user's own. The callback requires the signals
+ * only the user knows (epochs; steps per epoch for step rules), throws when a
+ * loss- or accuracy-driven rule is fed none, and warns once when the rule
+ * ignores the starting rate (`ignores-lr.ts`).
  *
  * Both variants come from the same text: «…» spans are TypeScript-only (see
  * `template.ts`). The generator fills the slots of those runtime files with
@@ -14,6 +18,7 @@
 import type { Expr, Rule } from '../grammar/ast.js';
 import { callText as call, emitExpr, infixText as infix, safeName, testText as test, type OperatorTable } from '../grammar/emit.js';
 import { formatHeader, signalsRead, type ExportInfo } from './header.js';
+import { ignoresLr } from './ignores-lr.js';
 import { applyTemplate, fillSlots, runtimeText, type RuntimeFile } from './template.js';
 import { requireDlr, type ExportTarget } from './target.js';
 
@@ -86,6 +91,7 @@ export function generateJs(rule: Rule, info: ExportInfo, format: 'ts' | 'js'): s
     granularity: JSON.stringify(dlr.granularity),
     ruleText: JSON.stringify(info.text),
     signalsRead: JSON.stringify(signalsRead(dlr)),
+    ignoresLr: String(ignoresLr(dlr)),
     rate: printJsExpr(dlr.lr),
     acceptance: dlr.accept ? fill('acceptance.ts', { accept: printJsExpr(dlr.accept) }) : '',
   });

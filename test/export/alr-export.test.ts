@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,6 +175,25 @@ test('the exported optimizer trains a model in model.fit, serialises its config 
   optimizer.dispose();
   restored.dispose();
   model.dispose();
+});
+
+test('an optimizer whose update ignores lr warns once, at its first construction; one that scales by lr does not', async () => {
+  const warnings: string[] = [];
+  const warn = mock.method(console, 'warn', (...args: unknown[]) => warnings.push(args.join(' ')));
+  try {
+    const text = 'alpha: 0.9 * alpha + grad; update: grad > lr ? 0.01 * alpha : 0.001 * alpha';
+    const fixed = await importOptimizer(parseRule(text, 'alr') as AlrRule, text);
+    const first = new fixed.EvolvedOptimizer(0.5);
+    const second = new fixed.EvolvedOptimizer(0.1);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] as string, /this rule ignores the learning rate: its steps are the same at learningRate 0\.5 as at any other/);
+    const { rule, text: adamText } = ALR_BASELINES.find((b) => b.name === 'adam') as (typeof ALR_BASELINES)[number];
+    const adam = new (await importOptimizer(rule, adamText)).EvolvedOptimizer();
+    assert.equal(warnings.length, 1, 'adam scales its update by lr');
+    for (const o of [first, second, adam]) o.dispose();
+  } finally {
+    warn.mock.restore();
+  }
 });
 
 function hasPythonModule(name: string): boolean {

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -174,6 +174,123 @@ test('the callback sets Adam\'s learningRate field and runs step rules before ev
     cb.onBatchEnd(b, { loss: 1 });
   }
   adam.dispose();
+});
+
+/** The callback's fit hooks and step(), as the generated module types them. */
+interface DrivenCallback {
+  onEpochBegin(e: number): void;
+  onEpochEnd(e: number, logs?: object): void;
+  onBatchBegin(b: number): void;
+  onBatchEnd(b: number, logs?: object): void;
+  step(metrics?: { loss?: number | number[]; acc?: number }): number;
+  signals(): Sig;
+}
+
+test('a rule that reads accuracy fails loudly in model.fit without an accuracy metric, and follows it with one', async () => {
+  const text = 'epoch: acc > 0.5 ? lr * 0.5 : lr';
+  const mod = await importJs(parseRule(text, 'dlr'), text);
+  const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1], 'int32'), 2);
+  for (const metrics of [[], ['accuracy']]) {
+    const optimizer = tf.train.sgd(0.1);
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [4], activation: 'softmax' })] });
+    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics });
+    const rates: number[] = [];
+    const cb = mod.createLrCallback(optimizer, { onRate: (lr: number) => rates.push(lr) });
+    const fit = model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, callbacks: new tf.CustomCallback(cb as never) });
+    if (metrics.length === 0) {
+      await assert.rejects(fit, /this rule reads acc, acc_prev|this rule reads acc.*compile the model with metrics: \['accuracy'\]/);
+    } else {
+      const history = await fit;
+      const acc = history.history.acc as number[];
+      assert.equal(rates.length, 3);
+      for (let e = 1; e < 3; e++) assert.equal(rates[e], (acc[e - 1] as number) > 0.5 ? (rates[e - 1] as number) * 0.5 : rates[e - 1], `epoch ${e} from epoch ${e - 1}'s accuracy`);
+    }
+    model.dispose();
+  }
+  tf.dispose([x, y]);
+});
+
+test('outside model.fit, step(metrics) gives an epoch rule the rates fit\'s logs give it, and refuses to run unfed', async () => {
+  const text = 'epoch: loss < loss_prev ? lr * 1.1 : lr * (loss_last / loss_first) * 0.5';
+  const mod = await importJs(parseRule(text, 'dlr'), text);
+  const epochs = [[2, 1.8, 1.7], [1.6, 1.9, 1.5], [1.4, 1.2, 1.3], [1.5, 1.6, 1.7]];
+  const byHooks = mod.createLrCallback({ learningRate: 0.1 }) as unknown as DrivenCallback;
+  const hookRates: number[] = [];
+  for (const [e, losses] of epochs.entries()) {
+    byHooks.onEpochBegin(e);
+    if (e > 0) hookRates.push(byHooks.signals().lr as number);
+    for (const [b, loss] of losses.entries()) {
+      byHooks.onBatchBegin(b);
+      byHooks.onBatchEnd(b, { loss });
+    }
+    byHooks.onEpochEnd(e, {});
+  }
+  byHooks.onEpochBegin(epochs.length);
+  hookRates.push(byHooks.signals().lr as number);
+  const optimizer = tf.train.sgd(0.1);
+  const byStep = mod.createLrCallback(optimizer) as unknown as DrivenCallback;
+  const stepRates = epochs.map((losses) => byStep.step({ loss: losses }));
+  assert.deepEqual(stepRates, hookRates);
+  assert.equal((optimizer as unknown as { learningRate: number }).learningRate, stepRates[stepRates.length - 1], 'step() sets the rate it returns');
+  assert.deepEqual(byStep.signals(), byHooks.signals(), 'the same signals from either entry point');
+
+  assert.throws(() => (mod.createLrCallback({ learningRate: 0.1 }) as unknown as DrivenCallback).step(), /reads loss, loss_prev, loss_first, loss_last, but no loss reached it in epoch 0/);
+  assert.throws(() => (mod.createLrCallback({ learningRate: 0.1 }) as unknown as DrivenCallback).step({ loss: 1.5 }), /reads loss_first, loss_last: pass the epoch's minibatch losses/);
+  const unfed = mod.createLrCallback({ learningRate: 0.1 }) as unknown as DrivenCallback;
+  unfed.onEpochBegin(0);
+  unfed.onBatchBegin(0);
+  assert.throws(() => unfed.onBatchEnd(0, {}), /reads loss, loss_prev, loss_first, loss_last, but the batch logs gave no loss/);
+  optimizer.dispose();
+});
+
+test('outside model.fit, step(metrics) drives a step rule before every step in a real minimize loop, as fit\'s hooks do', async () => {
+  const text = 'step: lr0 / (1 + batch_loss) * (1 + 0.1 * floor(step / steps_per_epoch)) + 0 * loss';
+  const mod = await importJs(parseRule(text, 'dlr'), text);
+  assert.throws(() => mod.createLrCallback({ learningRate: 0.1 }), /reads steps_per_epoch from its first step; give options.stepsPerEpoch/);
+  const w = tf.variable(tf.tensor1d([1, -2, 0.5]));
+  const target = tf.tensor1d([0, 1, 2]);
+  const optimizer = tf.train.sgd(0.05);
+  const cb = mod.createLrCallback(optimizer, { stepsPerEpoch: 3 }) as unknown as DrivenCallback;
+  assert.throws(() => cb.step({ loss: 1 }), /the first call has no loss to report/);
+  const replay = mod.createLrCallback({ learningRate: 0.05 }, { stepsPerEpoch: 3 }) as unknown as DrivenCallback;
+  let loss: number | undefined;
+  const rates: number[] = [];
+  const replayed: number[] = [];
+  for (let step = 0; step < 7; step++) {
+    rates.push(cb.step(loss === undefined ? {} : { loss }));
+    if (step % 3 === 0) replay.onEpochBegin(step / 3);
+    replay.onBatchBegin(step % 3);
+    replayed.push(replay.signals().lr as number);
+    const value = optimizer.minimize(() => tf.sum(tf.square(tf.sub(w, target))), true) as tf.Scalar;
+    loss = value.dataSync()[0] as number;
+    value.dispose();
+    replay.onBatchEnd(step % 3, { loss });
+    if (step % 3 === 2) replay.onEpochEnd(step / 3, {});
+  }
+  assert.deepEqual(rates, replayed);
+  assert.equal(rates[0], 0.05, 'step 0: batch_loss is 0 before any step');
+  assert.ok(rates.every((r, i) => i === 0 || r !== rates[0]), 'the rate follows the losses');
+  assert.equal(cb.signals().epoch, 2);
+  tf.dispose([w, target]);
+  optimizer.dispose();
+});
+
+test('a schedule that ignores the starting rate warns once when its callback is made; one that uses it does not', async () => {
+  const warnings: unknown[] = [];
+  const warn = mock.method(console, 'warn', (...args: unknown[]) => warnings.push(args.join(' ')));
+  try {
+    const constant = await importJs(parseRule('epoch: 0.004', 'dlr'), 'epoch: 0.004');
+    constant.createLrCallback({ learningRate: 0.1 });
+    constant.createLrCallback({ learningRate: 0.2 });
+    assert.equal(warnings.length, 1);
+    assert.match(String(warnings[0]), /this rule ignores lr: its rates do not depend on the starting rate \(0\.1\)/);
+    const scaled = await importJs(parseRule('epoch: lr0 * 0.5', 'dlr'), 'epoch: lr0 * 0.5');
+    scaled.createLrCallback({ learningRate: 0.1 });
+    assert.equal(warnings.length, 1);
+  } finally {
+    warn.mock.restore();
+  }
 });
 
 function hasPython(): boolean {

@@ -146,7 +146,7 @@ describe('runtime/lr-callback.ts', () => {
 
   it('has the slots the generator fills, and refuses unknown ones', () => {
     const text = runtimeText('lr-callback.ts');
-    const slots = { granularity: "'step'", ruleText: "'r'", signalsRead: '[]', rate: 'A', acceptance: 'B();' };
+    const slots = { granularity: "'step'", ruleText: "'r'", signalsRead: '[]', ignoresLr: 'false', rate: 'A', acceptance: 'B();' };
     const filled = fillSlots(text, slots);
     assert.match(filled, /export const granularity« *: 'epoch' \| 'step'»? = 'step';/);
     assert.match(filled, /\{\n {2}return A;\n\}\nB\(\);\n/);
@@ -230,7 +230,7 @@ describe('runtime/optimizer.ts', () => {
   });
 
   it('has the slots the generator fills', () => {
-    const slots = { ruleText: '', stateNames: '', stateRules: '{}', updateRule: '', className: '', lr0: '' };
+    const slots = { ruleText: '', stateNames: '', stateRules: '{}', updateRule: '', className: '', lr0: '', ignoresLr: '' };
     assert.doesNotThrow(() => fillSlots(runtimeText('optimizer.ts'), slots));
     assert.throws(() => fillSlots(runtimeText('optimizer.ts'), { ...slots, extra: '' }), /extra/);
   });

@@ -20,6 +20,9 @@ import { c } from './tensor.js';
 // ---- the rule ----
 
 export const ruleText = /*@ruleText{*/'alpha: 0.9 * alpha + grad; update: lr * alpha'/*}*/;
+/** True when the rule's update never takes lr as a value: learningRate, setLearningRate and rate callbacks change nothing. */
+export const ignoresLr/*«*/: boolean/*»*/ = /*@ignoresLr{*/false/*}*/;
+let warnedIgnoredLr = false;
 /** The per-variable states this rule keeps (the others stay zero and are never read). */
 export const stateNames = [/*@stateNames{*/'alpha'/*}*/]/*«*/ as const/*»*/;
 /*«*/type StateName = (typeof stateNames)[number];
@@ -79,6 +82,10 @@ export class EvolvedOptimizer extends tf.Optimizer {
     if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
     this.learningRate = learningRate;
     this.perVariable = [];
+    if (ignoresLr && !warnedIgnoredLr) {
+      warnedIgnoredLr = true;
+      console.warn(`EvolvedOptimizer: this rule ignores the learning rate: its steps are the same at learningRate ${learningRate} as at any other, and setLearningRate and schedules change nothing (rule: ${ruleText})`);
+    }
   }
 
   /** Same as tfjs's own optimizers: rates can also be set by callbacks. */
