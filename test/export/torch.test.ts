@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineRule, getBaseline } from '../../src/baselines/registry.js';
 import { exportRule } from '../../src/export/targets.js';
+import { parseRule } from '../../src/grammar/parser.js';
 
 /** The first Python that imports torch: the PATH's, or Debian's (pyenv shims may hide it). */
 const PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
@@ -123,4 +124,103 @@ print(json.dumps(out))`,
   const given = out.given as number[];
   assert.ok(Math.abs((given[3] as number) - 0) < 1e-12 && Math.abs((given[1] as number) - 0.05) < 1e-12, `cosine over 4 epochs: ${given.join(', ')}`);
   assert.ok(Math.abs((out['not read'] as number) - 0.095) < 1e-12, 'a rule that does not read epochs needs none');
+});
+
+/** A module of rule text (not a baseline) in the test folder. */
+function exportText(name: string, text: string, variant: 'dlr' | 'alr'): void {
+  writeFileSync(join(dir, `${name}.py`), exportRule(parseRule(text, variant), { text }, 'py', 0.01));
+}
+
+test('a loss-driven rule takes scheduler.step(metrics, acc=) as ReduceLROnPlateau does, and raises naming the signal when not fed (issue 15, item 2)', { skip }, () => {
+  exportText('plateau_mod', 'epoch: loss < loss_prev ? lr : lr * (acc > 0.9 ? 0.1 : 0.5)', 'dlr');
+  const out = runPython(`
+import json, torch, warnings
+import plateau_mod
+warnings.simplefilter("ignore")
+p = torch.nn.Parameter(torch.zeros(2))
+opt = torch.optim.SGD([p], lr=0.1)
+s = plateau_mod.RuleLR(opt)
+rates = [opt.param_groups[0]["lr"]]
+for loss, acc in ((2.0, 0.5), (1.0, 0.6), (1.5, 0.95), (1.4, 0.95)):
+    opt.step()
+    s.step(loss, acc=acc)
+    rates.append(opt.param_groups[0]["lr"])
+errors = []
+for call in (lambda sch: sch.step(), lambda sch: sch.step(1.0)):
+    o = torch.optim.SGD([p], lr=0.1)
+    sch = plateau_mod.RuleLR(o)
+    o.step()
+    try:
+        call(sch)
+        errors.append("ran")
+    except ValueError as e:
+        errors.append(str(e))
+print(json.dumps({"rates": rates, "errors": errors}))
+`) as { rates: number[]; errors: string[] };
+  // Epoch 1: loss == loss_prev (first epoch), acc 0.5 → ×0.5; epoch 2: loss fell → kept; epoch 3: rose, acc 0.95 → ×0.1; epoch 4: fell → kept.
+  const want = [0.1, 0.05, 0.05, 0.005, 0.005];
+  out.rates.forEach((r, i) => assert.ok(Math.abs(r - (want[i] as number)) < 1e-12, `epoch ${i}: ${out.rates.join(', ')}`));
+  assert.match(out.errors[0] as string, /this rule reads loss, loss_prev, acc, but nothing fed them: call scheduler\.step\(epoch_mean_train_loss, acc=epoch_train_accuracy\)/);
+  assert.match(out.errors[1] as string, /this rule reads acc: pass the epoch's training accuracy, acc=/);
+});
+
+test('scheduler state_dict() loads under torch.load(weights_only=True) and resumes to the uninterrupted rates, random draws included (issue 15, item 5)', { skip }, () => {
+  exportText('resume_mod', 'epoch: lr * (loss < loss_prev ? 1.1 : 0.5) + noise(0.0001)', 'dlr');
+  const out = runPython(`
+import io, json, torch, warnings
+import resume_mod
+warnings.simplefilter("ignore")
+losses = [2.0, 1.5, 1.7, 1.2, 1.1, 1.3, 0.9]
+def run(split):
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    s = resume_mod.RuleLR(opt, seed=7)
+    rates = []
+    for e, loss in enumerate(losses):
+        if e == split:
+            buf = io.BytesIO()
+            # Only the scheduler: torch 1.13's weights_only loader refuses torch.optim's own state_dict (its floats).
+            torch.save(s.state_dict(), buf)
+            buf.seek(0)
+            saved = torch.load(buf, weights_only=True)
+            opt = torch.optim.SGD([p], lr=float(saved["_last_lr"][0]))
+            s = resume_mod.RuleLR(opt, seed=12345)
+            s.load_state_dict(saved)
+        opt.step()
+        s.step(loss)
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+print(json.dumps({"straight": run(-1), "resumed": run(4), "torch": torch.__version__}))
+`) as { straight: number[]; resumed: number[]; torch: string };
+  assert.deepEqual(out.resumed, out.straight, `torch ${out.torch}`);
+});
+
+test('rules that ignore lr warn (UserWarning) when their scheduler or optimizer is built; rules that use it do not (issue 15, item 3)', { skip }, () => {
+  exportText('const_mod', 'step: 0.003958693651093116', 'dlr');
+  exportText('uses_mod', 'epoch: lr0 * 0.5', 'dlr');
+  exportModule('ades_mod', 'ades');
+  exportModule('sgd_mod', 'sgd');
+  const out = runPython(`
+import json, torch, warnings
+import const_mod, uses_mod, ades_mod, sgd_mod
+p = torch.nn.Parameter(torch.zeros(2))
+def warned(make):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        make()
+    return [str(x.message) for x in w if issubclass(x.category, UserWarning) and "lr" in str(x.message)]
+print(json.dumps({
+  "const": warned(lambda: const_mod.RuleLR(torch.optim.SGD([p], lr=0.1))),
+  "const_hand": warned(lambda: const_mod.RuleSchedule(0.1)),
+  "uses": warned(lambda: uses_mod.RuleLR(torch.optim.SGD([p], lr=0.1))),
+  "ades": warned(lambda: ades_mod.EvolvedOptimizer([p], lr=0.1)),
+  "ades_numpy": warned(lambda: ades_mod.NumpyOptimizer(lr=0.1)),
+  "sgd": warned(lambda: sgd_mod.EvolvedOptimizer([p], lr=0.1)),
+}))
+`) as Record<string, string[]>;
+  assert.match(out.const?.[0] ?? '', /this rule ignores lr: lr=, --lr0 and the optimizer's starting rate have no effect/);
+  assert.equal(out.const_hand?.length, 1);
+  assert.match(out.ades?.[0] ?? '', /this rule ignores lr: lr=, --lr0 and schedulers have no effect; its step size is fixed by the rule/);
+  assert.equal(out.ades_numpy?.length, 1);
+  assert.deepEqual([out.uses, out.sgd], [[], []]);
 });
