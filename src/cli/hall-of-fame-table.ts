@@ -48,7 +48,7 @@ function versus(h: HallOfFameEntry, base: HallOfFameEntry | undefined): string {
  * differences are paired by seed) and, when that best rule is itself a seed,
  * with the best evolved rule too.
  */
-export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined, evolved?: HallOfFameEntry): string {
+export function formatBaselines(baselines: readonly HallOfFameEntry[], best: HallOfFameEntry | undefined, evolved?: HallOfFameEntry, width?: number): string {
   const tasks = [...new Set(baselines.flatMap((h) => Object.keys(h.scores)))];
   const withEvolved = evolved !== undefined && evolved.hash !== best?.hash;
   const tuned = baselines.some((b) => b.tuned !== undefined);
@@ -63,7 +63,10 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
   ]);
   const vs = tuned ? 'tuned, paired seeds, 95 % CI' : 'paired seeds, 95 % CI';
   const head = ['baseline', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', ...(tuned ? ['tuned: lr0, test'] : []), `best rule vs baseline (${vs})`];
-  return renderTable(withEvolved ? [...head, `best evolved ${evolved.id} vs baseline`] : head, rows);
+  const full = withEvolved ? [...head, `best evolved ${evolved.id} vs baseline`] : head;
+  // The free-text columns (test scores, tuned rates, comparisons) give way to a narrow terminal.
+  const firstText = 2 + tasks.length;
+  return renderTable(full, rows, { width, shrink: full.map((_, i) => i).filter((i) => i >= firstText) });
 }
 
 /**
@@ -84,7 +87,7 @@ function pairedText(rule: HallOfFameEntry, base: HallOfFameEntry): string {
   return parts.join('; ') || '-';
 }
 
-export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean, evolved?: HallOfFameEntry): string {
+export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: HallOfFameEntry | undefined, final: boolean, evolved?: HallOfFameEntry, width?: number): string {
   const tasks = [...new Set(entries.flatMap((h) => Object.keys(h.scores)))];
   const tuned = entries.some((h) => h.tuned !== undefined);
   const rows = entries.map((h, i) => [
@@ -100,7 +103,9 @@ export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: Hall
     h.simplified,
   ]);
   const head = ['rank', 'id', 'score', ...tasks.map((t) => `${t} (search)`), 'test (fresh seeds)', ...(tuned ? ['tuned: lr0, test'] : []), 'vs best baseline', 'from', 'time', 'rule (simplified)'];
-  const lines = [renderTable(head, rows)];
+  // Everything after the scores is free text (test scores, comparisons, lineage, the rule) and gives way to a narrow terminal.
+  const firstText = 3 + tasks.length;
+  const lines = [renderTable(head, rows, { width, shrink: head.map((_, i) => i).filter((i) => i >= firstText && head[i] !== 'time') })];
   if (base) {
     lines.push('', `best baseline: ${base.lineage.join(', ')} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);
   }

@@ -50,8 +50,12 @@ export interface CampaignOptions {
   readonly onProgress?: (progress: CampaignProgress) => void;
 }
 
+/** What a campaign is doing: searching (generation by generation), re-scoring its finalists on the test split, or tuning their lr0. */
+export type CampaignStage = 'search' | 'rescoring' | 'tuning';
+
 export interface CampaignProgress {
-  /** 0-based generation in progress. */
+  readonly stage: CampaignStage;
+  /** 0-based generation in progress (during the final stages: the last one). */
   readonly generation: number;
   readonly generations: number;
   /** Training runs finished in this generation, and those started so far (more are queued after the hurdle). */
@@ -60,7 +64,7 @@ export interface CampaignProgress {
   readonly cacheHits: number;
   /** Best combined score in the hall of fame so far. */
   readonly best: number | undefined;
-  /** Estimated milliseconds to the end, from the mean time of the generations run in this process. */
+  /** Estimated milliseconds to the end of the search, from the mean time of the generations run in this process; undefined in the final stages. */
   readonly etaMs: number | undefined;
 }
 
@@ -251,10 +255,12 @@ async function runGeneration(ctx: Context, generation: number): Promise<void> {
 async function finish(ctx: Context): Promise<void> {
   const { config, run, store } = ctx;
   const started = performance.now();
+  ctx.progress.startStage('rescoring');
   run.standings = await rescoreStandings(config, run.standings, (text, task, fidelity, seed) => ctx.scorer.runOne(text, task, fidelity, seed), ctx.log);
   const rescored = performance.now();
   const runsBefore = run.counters.evaluations;
   if (config.tuning !== false && config.finalSeeds > 0) {
+    ctx.progress.startStage('tuning');
     run.standings = await tuneStandings(run.standings, tuningPlan(config, config.tuning), (text, task, seed, lr0) => ctx.scorer.runOne(text, task, 'full', seed, lr0), ctx.log);
     ctx.log(`tuning took ${((performance.now() - rescored) / 60_000).toFixed(1)} min for ${run.counters.evaluations - runsBefore} runs (untuned re-scoring ${((rescored - started) / 60_000).toFixed(1)} min)`);
   }
@@ -402,6 +408,7 @@ export function completedCampaign(config: CampaignConfig, runsDir: string): Camp
 /** Progress of the generation under way, for displays: runs started and finished, and an estimate of the time left. */
 class Progress implements RunListener {
   private generation: number;
+  private stage: CampaignStage = 'search';
   private done = 0;
   private queued = 0;
   private readonly times: number[] = [];
@@ -416,6 +423,13 @@ class Progress implements RunListener {
 
   startGeneration(generation: number): void {
     this.generation = generation;
+    this.done = 0;
+    this.queued = 0;
+  }
+
+  /** The final stages count their runs afresh (a display labels them by stage, not by the last generation). */
+  startStage(stage: CampaignStage): void {
+    this.stage = stage;
     this.done = 0;
     this.queued = 0;
   }
@@ -438,13 +452,14 @@ class Progress implements RunListener {
     if (!this.onProgress) return;
     const mean = this.times.length > 0 ? this.times.reduce((a, b) => a + b, 0) / this.times.length : undefined;
     this.onProgress({
+      stage: this.stage,
       generation: this.generation,
       generations: this.config.generations,
       done: this.done,
       queued: this.queued,
       cacheHits: this.run.counters.cacheHits,
       best: this.run.standings.hallOfFame[0]?.combined,
-      etaMs: mean === undefined ? undefined : mean * Math.max(0, this.config.generations - this.generation),
+      etaMs: mean === undefined || this.stage !== 'search' ? undefined : mean * Math.max(0, this.config.generations - this.generation),
     });
   }
 }

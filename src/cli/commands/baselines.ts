@@ -10,12 +10,12 @@ import type { BudgetOverride } from '../../tasks/budgets.js';
 import { FIDELITIES, type Fidelity } from '../../tasks/task.js';
 import type { BackendChoice } from '../../evaluator/backend.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption } from '../options.js';
-import { renderTable } from '../table.js';
+import { addWidthOptions, renderTable, tableWidth, type WidthOptions } from '../table.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
 import { checkTaskLoads, lookupTask } from '../../tasks/registry.js';
 import { BASE_OPTIMIZERS, type BaseOptimizer } from '../../schedule/base-optimizer.js';
 
-interface BaselinesOptions {
+interface BaselinesOptions extends WidthOptions {
   task: string;
   variant: 'dlr' | 'alr';
   fidelity: Fidelity;
@@ -29,7 +29,7 @@ interface BaselinesOptions {
 }
 
 export function registerBaselines(program: Command, out: (s: string) => void): void {
-  program
+  const command = program
     .command('baselines')
     .description('score every baseline of a variant on a task (what evolution has to beat)')
     .requiredOption('--task <task>', 'the task (see "autolr list tasks")')
@@ -41,8 +41,9 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), 'auto')
     .option('--data-dir <dir>', 'folder with dataset files')
     .option('--budgets <json>', 'budget fields changed from the task\'s own, by fidelity, as a campaign config\'s "budgets"', parseBudgetsOption('--budgets'))
-    .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
+    .option('--json', 'print as JSON');
+  addWidthOptions(command)
+    .addHelpText('after', '\nOn a terminal the table fits its width, long text cut with "…"; in a pipe or a file every cell is printed in full.\n\nExamples:\n  autolr baselines --task mnist-mlp\n  autolr baselines --task synthetic --variant alr --fidelity full --json\n  autolr baselines --task helmholtz-1000 --budgets \'{"cheap": {"epochs": 20}}\'')
     .action(async (options: BaselinesOptions) => {
       const task = lookupTask(options.task, options.budgets);
       await initBackend(options.backend);
@@ -93,6 +94,7 @@ export function registerBaselines(program: Command, out: (s: string) => void): v
             `${(r.wallMs / 1000).toFixed(1)} s`,
             r.rule,
           ]),
+          { width: tableWidth(options), shrink: [3, 4, 6] },
         ),
       );
     });

@@ -7,17 +7,22 @@ import { CampaignStore } from '../../evolution/store.js';
 import { campaignVerdict } from '../../evolution/verdict.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
 import { parseIntegerOption } from '../options.js';
+import { addWidthOptions, tableWidth, type WidthOptions } from '../table.js';
 
 export function registerHof(program: Command, out: (s: string) => void): void {
-  program
+  const command = program
     .command('hof')
     .description("show a campaign's hall of fame: the best distinct rules, their scores and where they come from")
     .argument('<campaign>', 'the campaign folder, e.g. runs/dlr-mnist-mlp-s0')
     .option('--top <k>', 'show the best k', parseIntegerOption('--top', 1, 1000))
     .option('--json', 'print as JSON')
-    .option('--no-baselines', 'leave out the table of seeded baselines')
-    .addHelpText('after', '\nExamples:\n  autolr hof runs/dlr-mnist-mlp-s0\n  autolr hof runs/pinn-a --top 3 --json')
-    .action((dir: string, options: { top?: number; json?: boolean; baselines: boolean }) => {
+    .option('--no-baselines', 'leave out the table of seeded baselines');
+  addWidthOptions(command)
+    .addHelpText(
+      'after',
+      '\nOn a terminal the tables fit its width, long text cut with "…"; in a pipe or a file every cell is printed in full.\n\nExamples:\n  autolr hof runs/dlr-mnist-mlp-s0\n  autolr hof runs/pinn-a --top 3 --json\n  autolr hof runs/pinn-a --wide | less -S',
+    )
+    .action((dir: string, options: { top?: number; json?: boolean; baselines: boolean } & WidthOptions) => {
       const hof = new CampaignStore(dir).view();
       const entries = hof.hallOfFame.slice(0, options.top ?? hof.hallOfFame.length);
       const verdict = campaignVerdict(hof);
@@ -26,9 +31,10 @@ export function registerHof(program: Command, out: (s: string) => void): void {
         return;
       }
       if (hof.final) out(`${verdict.headline}\n`);
-      out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final, hof.bestEvolved ?? undefined));
+      const width = tableWidth(options);
+      out(formatHallOfFame(entries, hof.bestBaseline ?? undefined, hof.final, hof.bestEvolved ?? undefined, width));
       if (options.baselines && hof.baselines.length > 0) {
-        out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0], hof.bestEvolved ?? undefined)}`);
+        out(`\nseeded baselines (full fidelity):\n${formatBaselines(hof.baselines, entries[0], hof.bestEvolved ?? undefined, width)}`);
       }
     });
 }

@@ -4,28 +4,32 @@ import { BASELINES } from '../../baselines/registry.js';
 import { baselineRule } from '../../baselines/registry.js';
 import { builtinGrammars, loadGrammar } from '../../grammar/bnf.js';
 import { describeParams, resolveParams } from '../../baselines/params.js';
-import { renderTable } from '../table.js';
+import { addWidthOptions, renderTable, tableWidth, type WidthOptions } from '../table.js';
 import { TASKS } from '../../tasks/registry.js';
 import { parseChoiceOption } from '../options.js';
 import { DEFAULT_GRAMMARS } from '../../evolution/config.js';
 
 const SUBJECTS = ['baselines', 'grammars', 'tasks'] as const;
 
-interface ListOptions {
+interface ListOptions extends WidthOptions {
   variant?: 'dlr' | 'alr';
   rules?: boolean;
   json?: boolean;
 }
 
 export function registerList(program: Command, out: (s: string) => void): void {
-  program
+  const command = program
     .command('list')
     .description('list what the engine knows: baselines, grammars or tasks')
     .argument('<what>', SUBJECTS.join(' | '), parseChoiceOption('<what>', SUBJECTS))
     .option('--variant <variant>', 'only dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
     .option('--rules', 'also print each baseline\'s seed rule text, description and reference')
-    .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  autolr list baselines\n  autolr list baselines --variant alr --rules\n  autolr list grammars --json\n  autolr list tasks')
+    .option('--json', 'print as JSON');
+  addWidthOptions(command)
+    .addHelpText(
+      'after',
+      '\nOn a terminal the table fits its width, long text cut with "…"; in a pipe or a file every cell is printed in full.\n\nExamples:\n  autolr list baselines\n  autolr list baselines --variant alr --rules\n  autolr list grammars --json\n  autolr list tasks\n  autolr list tasks --wide',
+    )
     .action((what: (typeof SUBJECTS)[number], options: ListOptions) => {
       out(what === 'baselines' ? listBaselines(options) : what === 'grammars' ? listGrammars(options) : listTasks(options));
     });
@@ -55,7 +59,7 @@ function listBaselines(options: ListOptions): string {
     describeParams(resolveParams(b)) || '-',
     b.title,
   ]);
-  const table = renderTable(['name', 'kind', 'parameters (defaults)', 'what'], rows);
+  const table = renderTable(['name', 'kind', 'parameters (defaults)', 'what'], rows, { width: tableWidth(options), shrink: [2, 3] });
   if (!options.rules) return table;
   const details = chosen.map((b) => `${b.name}: ${b.description}\n  ${b.reference}\n  ${baselineRule(b).text}`);
   return `${table}\n\n${details.join('\n\n')}`;
@@ -72,6 +76,7 @@ function listGrammars(options: ListOptions): string {
   return renderTable(
     ['name', 'variant', 'default', 'max depth', 'init depth', 'nonterminals'],
     grammars.map((g) => [g.name, g.variant, g.default ? 'yes' : '', g.maxDepth, g.initDepth, g.nonterminals]),
+    { width: tableWidth(options) },
   );
 }
 
@@ -86,5 +91,6 @@ function listTasks(options: ListOptions): string {
   return renderTable(
     ['name', 'kind', 'cheap', 'full', 'what'],
     TASKS.map((t) => [t.name, t.kind, t.budgets.cheap.summary, t.budgets.full.summary, t.description]),
+    { width: tableWidth(options), shrink: [2, 3, 4] },
   );
 }
