@@ -18,7 +18,11 @@
 //   lr: the scheduled learning rate (a scalar)
 //   step: optimizer steps already taken before this one (0 on the first step), a scalar
 //
-// Default learning rate 0.001 (the rate autolr trained with). The module imports '@tensorflow/tfjs';
+// NOTE: this rule ignores lr: lr=, --lr0 and schedulers have no effect; its
+// step size is fixed by the rule.
+// (It reads lr only in a comparison that picks a branch; lr never scales a step.)
+//
+// Default learning rate 0.001 (the rate autolr trained with; this rule's steps do not depend on it). The module imports '@tensorflow/tfjs';
 // with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).
 /* eslint-disable */
 
@@ -72,6 +76,9 @@ function pmax(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 // ---- the rule ----
 
 export const ruleText = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad";
+/** True when the rule's update never takes lr as a value: learningRate, setLearningRate and rate callbacks change nothing. */
+export const ignoresLr: boolean = true;
+let warnedIgnoredLr = false;
 /** The per-variable states this rule keeps (the others stay zero and are never read). */
 export const stateNames = ['alpha', 'beta', 'sigma'] as const;
 type StateName = (typeof stateNames)[number];
@@ -105,20 +112,38 @@ export function ruleStep(x: StepInputs): StepOutputs {
   return { ...states, update: tf.broadcastTo(update, x.grad.shape) } as StepOutputs;
 }
 
-/** The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })). */
+/**
+ * The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })).
+ *
+ * Its states belong to the variables by position, as tfjs's own optimizers'
+ * do: the i-th variable of every step uses the i-th states. Names cannot
+ * serve: a model loaded by tf.loadLayersModel gets fresh variable names (a
+ * "_1" suffix when the saved model's names are still taken), while the order
+ * of its trainable weights is the saved model's. So pass the variables in the
+ * same order every step, as model.fit and minimize do.
+ */
 export class EvolvedOptimizer extends tf.Optimizer {
-  /** Registered under this name for model serialization. */
+  /**
+   * Registered under this name for model serialization. tf.loadLayersModel
+   * reads a saved class name through toCamelCase, which drops every "_" (and
+   * upper-cases the letter after it), so the name has no "_" in it.
+   */
   static get className(): string {
-    return "autolr.Evolved_716774f0439def2b";
+    return "autolr.Evolved716774f0439def2b";
   }
 
   learningRate: number;
-  private readonly states: Map<string, States>;
+  /** The states of the i-th variable a step passes, and that variable's name (for getWeights). */
+  private perVariable: Array<{ owner: string; states: States }>;
   constructor(learningRate = 0.001) {
     super();
     if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
     this.learningRate = learningRate;
-    this.states = new Map();
+    this.perVariable = [];
+    if (ignoresLr && !warnedIgnoredLr) {
+      warnedIgnoredLr = true;
+      console.warn(`EvolvedOptimizer: this rule ignores the learning rate: its steps are the same at learningRate ${learningRate} as at any other, and setLearningRate and schedules change nothing (rule: ${ruleText})`);
+    }
   }
 
   /** Same as tfjs's own optimizers: rates can also be set by callbacks. */
@@ -131,56 +156,76 @@ export class EvolvedOptimizer extends tf.Optimizer {
       ? variableGradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(variableGradients);
     const step = this.iterations;
-    for (const [name, gradient] of entries) {
-      if (gradient == null) continue;
+    entries.forEach(([name, gradient], position) => {
       const variable = tf.engine().registeredVariables[name];
       if (variable === undefined) throw new Error(`EvolvedOptimizer: no variable named ${name}`);
-      const state = this.stateOf(name, variable);
+      const state = this.statesAt(position, name, variable);
+      if (gradient == null) return;
       tf.tidy(() => {
         // The states first, so that a stray "<variable>/grad" weight cannot stand in for the gradient.
         const r = ruleStep({ ...state, grad: gradient, lr: this.learningRate, step });
         for (const s of stateNames) (state[s] as tf.Variable).assign(r[s]);
         variable.assign(tf.sub(variable, r.update));
       });
-    }
+    });
     this.incrementIterations();
   }
 
-  private stateOf(name: string, variable: tf.Variable): States {
-    let state = this.states.get(name);
-    if (state === undefined) {
-      state = Object.fromEntries(stateNames.map((s) => [s, tf.variable(tf.zerosLike(variable), false)])) as States;
-      this.states.set(name, state);
+  /** The states of the variable at this position, made (zero) on its first step, and checked against it after setWeights. */
+  private statesAt(position: number, name: string, variable: tf.Variable): States {
+    const kept = this.perVariable[position];
+    if (kept === undefined) {
+      const states = Object.fromEntries(stateNames.map((s) => [s, tf.variable(tf.zerosLike(variable), false)])) as States;
+      this.perVariable[position] = { owner: name, states };
+      return states;
     }
-    return state;
+    for (const s of stateNames) {
+      const shape = (kept.states[s] as tf.Variable).shape;
+      if (!tf.util.arraysEqual(shape, variable.shape)) {
+        throw new Error(
+          `EvolvedOptimizer: variable #${position} (${name}) has shape [${variable.shape.join(', ')}], but the ${s} state kept for ` +
+            `position ${position} (saved as ${kept.owner}) has shape [${shape.join(', ')}]: pass the variables in the same order every step ` +
+            'and restore optimizer weights saved with this model',
+        );
+      }
+    }
+    kept.owner = name;
+    return kept.states;
   }
 
   override dispose(): void {
-    for (const s of this.states.values()) tf.dispose(stateNames.map((n) => s[n]));
-    this.states.clear();
+    for (const { states } of this.perVariable) tf.dispose(stateNames.map((n) => states[n]));
+    this.perVariable = [];
   }
 
-  /** The iteration count, then every state (named "<variable>/<state>", as tfjs's own optimizers name theirs). */
+  /**
+   * The iteration count, then every state in variable order (named
+   * "<variable>/<state>", as tfjs's own optimizers name theirs).
+   */
   override async getWeights(): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
-    const weights = [...this.states].flatMap(([owner, s]) => stateNames.map((n) => ({ name: `${owner}/${n}`, tensor: s[n] })));
+    const weights = this.perVariable.flatMap(({ owner, states }) => stateNames.map((n) => ({ name: `${owner}/${n}`, tensor: states[n] })));
     return [await this.saveIterations(), ...weights];
   }
 
+  /** Restores what getWeights saved: the iteration count, then the states, bound to variables by their order. */
   override async setWeights(weightValues: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     this.dispose();
-    const byVariable = new Map<string, Partial<Record<string, tf.Variable>>>();
+    // A Map keeps the variables in the order their states were saved; all are checked before any variable is made.
+    const byVariable = new Map<string, Partial<Record<string, tf.Tensor>>>();
     for (const { name, tensor } of rest) {
       const cut = name.lastIndexOf('/');
       const owner = name.slice(0, cut);
-      const part = name.slice(cut + 1);
       const entry = byVariable.get(owner) ?? {};
-      entry[part] = tf.variable(tensor, false);
+      entry[name.slice(cut + 1)] = tensor;
       byVariable.set(owner, entry);
     }
     for (const [owner, entry] of byVariable) {
       for (const s of stateNames) if (entry[s] === undefined) throw new Error(`EvolvedOptimizer.setWeights: ${owner} has no ${s} state`);
-      this.states.set(owner, entry as States);
+    }
+    for (const [owner, entry] of byVariable) {
+      const states = Object.fromEntries(stateNames.map((s) => [s, tf.variable(entry[s] as tf.Tensor, false)])) as States;
+      this.perVariable.push({ owner, states });
     }
   }
 
