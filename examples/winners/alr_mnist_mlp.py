@@ -1,4 +1,4 @@
-# Learning-rate rule exported by autolr (Python: PyTorch optimizer and NumPy).
+# Learning-rate rule exported by autolr (Python: PyTorch optimizer, Keras 3 optimizer and NumPy).
 #
 # campaign:   alr-mnist-mlp
 # entry:      g10-195 (rank 1)
@@ -18,7 +18,11 @@
 #   lr: the scheduled learning rate (a scalar)
 #   step: optimizer steps already taken before this one (0 on the first step), a scalar
 #
-# Default learning rate 0.001 (the rate autolr trained with).
+# NOTE: this rule ignores lr: lr=, --lr0 and schedulers have no effect; its
+# step size is fixed by the rule.
+# (It reads lr only in a comparison that picks a branch; lr never scales a step.)
+#
+# Default learning rate 0.001 (the rate autolr trained with; this rule does not use it).
 
 import math
 
@@ -118,9 +122,31 @@ class TorchOps(_Ops):
         return self.torch.broadcast_to(t, grad.shape).clone()
 
 
+class KerasOps(_Ops):
+    """The operations on Keras 3 tensors and variables (keras.ops, any backend) of one dtype."""
+
+    def __init__(self, ops, dtype):
+        self.ops, self.dtype = ops, dtype
+        for name in ("abs", "exp", "floor", "sin", "cos", "tanh", "where"):
+            setattr(self, name, getattr(ops, name))
+        self._pow, self._sqrt, self._log, self._sign = ops.power, ops.sqrt, ops.log, ops.sign
+        self._minimum, self._maximum = ops.minimum, ops.maximum
+
+    def c(self, v):
+        return self.ops.cast(v, self.dtype)
+
+    def _nonzero(self, b):
+        return self.ops.where(b == 0, self.c(1.0), b)
+
+    def like(self, t, grad):
+        return self.ops.broadcast_to(self.c(t), self.ops.shape(grad))
+
+
 RULE_TEXT = "alpha: grad; beta: step; sigma: beta; update: -min(alpha, cos(max(sigma, grad < -(-0.798) ? sigma : grad)) > (grad > grad ? 0.915 : sigma) + beta ? beta : -beta >= -(square(alpha) == beta ? grad : abs(sigmoid(-((step != sigma ? step : sigma) - alpha))) + -lr) ? alpha : sigma >= alpha ? alpha : step) > sqrt(beta) ? log10(cos(alpha)) : grad"
 STATE_NAMES = ("alpha", "beta", "sigma")
 DEFAULT_LR = 0.001
+# Warned at construction: the update never takes lr as a value.
+LR_IGNORED = "this rule ignores lr: lr=, --lr0 and schedulers have no effect; its step size is fixed by the rule. (It reads lr only in a comparison that picks a branch; lr never scales a step.)"
 
 # Each kept state's new value, then the update, as calls on the operation table o over the step's inputs x.
 STATE_RULES = {
@@ -135,17 +161,26 @@ def update_rule(o, x):
 
 
 # ---- the optimizers: rule_step runs STATE_RULES and update_rule (above) ----
+import warnings
+
+
+def _warn_if_lr_ignored():
+    """Called by every optimizer's constructor: lr=, --lr0 and schedulers do nothing to this rule."""
+    if LR_IGNORED:
+        # stacklevel 3: the user's line that built the optimizer, not its __init__.
+        warnings.warn(LR_IGNORED, UserWarning, stacklevel=3)
 
 
 def rule_step(o, grad, state, lr, step):
     """One step for one weight: each state in order alpha, beta, sigma (each seeing
     the states already updated), then the update; the caller does w <- w - update.
     state maps STATE_NAMES to arrays shaped like grad (zeros before the first step);
-    step counts the steps taken before this one. Returns (new_state, update)."""
+    step counts the steps taken before this one; lr and step may be numbers or scalar
+    tensors (Keras passes variables), the table's c() converts them. Returns (new_state, update)."""
     x = dict(state)
     x["grad"] = grad
-    x["lr"] = float(lr)
-    x["step"] = float(step)
+    x["lr"] = lr
+    x["step"] = step
     for n in STATE_NAMES:
         x[n] = STATE_RULES[n](o, x)
     update = update_rule(o, x)
@@ -156,6 +191,7 @@ class NumpyOptimizer:
     """The rule on plain NumPy arrays: opt.step(weights, grads) updates each weight in place."""
 
     def __init__(self, lr=DEFAULT_LR):
+        _warn_if_lr_ignored()
         import numpy
 
         self.np = numpy
@@ -185,6 +221,7 @@ try:
         def __init__(self, params, lr=DEFAULT_LR):
             if not (isinstance(lr, (int, float)) and math.isfinite(lr)):
                 raise ValueError("EvolvedOptimizer: lr must be a finite number, not %r" % (lr,))
+            _warn_if_lr_ignored()
             super().__init__(params, dict(lr=float(lr)))
 
         @torch.no_grad()
@@ -203,7 +240,7 @@ try:
                         for n in STATE_NAMES:
                             state[n] = torch.zeros_like(p)
                     ops = TorchOps(torch, p.dtype, p.device)
-                    new, update = rule_step(ops, p.grad, {n: state[n] for n in STATE_NAMES}, group["lr"], state["step"])
+                    new, update = rule_step(ops, p.grad, {n: state[n] for n in STATE_NAMES}, float(group["lr"]), state["step"])
                     for n in STATE_NAMES:
                         state[n].copy_(new[n])
                     p.sub_(update)
@@ -212,3 +249,41 @@ try:
 
 except ImportError:
     pass
+
+
+try:
+    import keras
+
+    _KERAS_3 = int(keras.__version__.split(".")[0]) >= 3
+except ImportError:
+    _KERAS_3 = False
+
+if _KERAS_3:
+
+    @keras.saving.register_keras_serializable(package="autolr")
+    class EvolvedKerasOptimizer(keras.optimizers.Optimizer):
+        """The evolved rule as a Keras 3 optimizer, on any backend:
+        model.compile(optimizer=EvolvedKerasOptimizer(learning_rate=...), ...).
+        Its states are optimizer variables (one per STATE_NAMES and weight), saved with the model."""
+
+        def __init__(self, learning_rate=DEFAULT_LR, name="evolved", **kwargs):
+            _warn_if_lr_ignored()
+            super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+
+        def build(self, variables):
+            if self.built:
+                return
+            super().build(variables)
+            self._rule_states = {
+                n: [self.add_variable_from_reference(reference_variable=v, name=n) for v in variables] for n in STATE_NAMES
+            }
+
+        def update_step(self, gradient, variable, learning_rate):
+            ops = KerasOps(keras.ops, variable.dtype)
+            i = self._get_variable_index(variable)
+            state = {n: self._rule_states[n][i] for n in STATE_NAMES}
+            # iterations counts the steps applied before this one, as the rule's step does.
+            new, update = rule_step(ops, ops.c(gradient), state, ops.c(learning_rate), ops.c(self.iterations))
+            for n in STATE_NAMES:
+                self.assign(state[n], new[n])
+            self.assign_sub(variable, update)
