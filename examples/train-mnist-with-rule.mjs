@@ -44,6 +44,7 @@ function tensors(set, n) {
   const y = tf.oneHot(tf.tensor1d(Array.from(set.labels.subarray(0, count)), 'int32'), set.classes);
   return { x, y };
 }
+const batchSize = 32;
 const mnist = loadMnist();
 const train = tensors(mnist.train, samples);
 const test = tensors(mnist.test, 2000);
@@ -61,7 +62,8 @@ if (rule.EvolvedOptimizer) {
 } else {
   // A schedule: it sets Adam's rate from the signals of the run (loss, accuracy, epoch, ...).
   optimizer = tf.train.adam(lr0);
-  const schedule = rule.createLrCallback(optimizer, { lr0, epochs });
+  // epochs and steps per epoch are what only this script knows; the callback asks for them when the rule reads them.
+  const schedule = rule.createLrCallback(optimizer, { lr0, epochs, stepsPerEpoch: Math.ceil(train.x.shape[0] / batchSize) });
   callbacks.push(
     new tf.CustomCallback({
       onEpochBegin: (epoch) => schedule.onEpochBegin(epoch),
@@ -81,6 +83,6 @@ function report(epoch, lr, logs) {
 
 model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 console.log(`rule: ${rule.ruleText}`);
-await model.fit(train.x, train.y, { epochs, batchSize: 32, shuffle: true, verbose: 0, callbacks });
+await model.fit(train.x, train.y, { epochs, batchSize, shuffle: true, verbose: 0, callbacks });
 const [, accuracy] = model.evaluate(test.x, test.y);
 console.log(`test accuracy (2000 images): ${(await accuracy.data())[0].toFixed(4)}`);
