@@ -161,7 +161,97 @@ test('the report loads in headless Chromium without errors or network requests, 
     // The tuned comparison (this campaign tuned lr0, as new campaigns do), the hall of fame, the baselines.
     assert.equal(await page.locator('table').count(), 3);
     assert.match((await page.locator('p.verdict').textContent()) ?? '', /^(No evolved rule|Evolution's best rule)/);
+    assert.match((await page.locator('ul.per-task li').first().textContent()) ?? '', /^synthetic, test accuracy, higher is better: g\d+-\d+ (beat|did not beat) /);
     assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+/**
+ * What a plot shows, read from the page: legend labels, and per line mark its
+ * colour and whether it is dashed; log-axis tick labels.
+ */
+interface DrawnPlot {
+  readonly title: string;
+  readonly legend: ReadonlyArray<{ readonly label: string; readonly colour: string }>;
+  readonly lines: ReadonlyArray<{ readonly colour: string; readonly dashed: boolean }>;
+  readonly rules: ReadonlyArray<{ readonly dashed: boolean }>;
+  readonly axisLabels: readonly string[];
+}
+
+test('in Chromium, a campaign whose hall of fame holds only seeds opens with its answer, draws the best baseline on the score plot and its best evolved rule solid among dashed seeds, on one log-axis format', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, async () => {
+  const curves = (rate: number, decay: number) => ({ synthetic: { lr: Array.from({ length: 8 }, (_, e) => rate * decay ** e), loss: Array.from({ length: 8 }, (_, e) => 1.1 * 0.7 ** e), acc: Array.from({ length: 8 }, () => 0.9) } });
+  const entry = (id: string, origin: { kind: 'seed'; baseline: string } | { kind: 'random' }, values: number[], combined: number, rate: number, decay: number) => ({
+    id, text: 'epoch: lr0', simplified: `epoch: lr0 * ${id}`, hash: id, origin, lineage: [], combined, scores: { synthetic: combined }, generation: 0, wallMs: 0,
+    test: { synthetic: { mean: values.reduce((a, b) => a + b, 0) / values.length, sd: 0.01, values, metric: 'accuracy' } }, curves: curves(rate, decay),
+  });
+  const cosine = entry('g0-1', { kind: 'seed', baseline: 'cosine' }, [0.91, 0.9, 0.92], 0.93, 0.01, 0.8);
+  const dlrs = entry('g0-2', { kind: 'seed', baseline: 'dlrs' }, [0.88, 0.87, 0.9], 0.9, 0.002, 1.2);
+  const evolved = entry('g2-7', { kind: 'random' }, [0.934, 0.926, 0.946], 0.92, 0.0005, 1.5);
+  const log = [0, 1, 2]
+    .flatMap((g) => [
+      JSON.stringify({ type: 'evaluation', generation: g, id: `g${g}-1`, level: 'full', combined: 0.85 + 0.03 * g, origin: { kind: 'random' }, cheap: {} }),
+      JSON.stringify({ type: 'generation', generation: g, candidates: 4, promoted: 2, bestCombinedThisGeneration: 0.85 + 0.03 * g, medianCombined: 0.6, cache: { hits: g }, evaluations: 4 * (g + 1), failures: 0, wallMs: 30_000 }),
+    ])
+    .join('\n');
+  const html = await buildReport({
+    config: resolveConfig({ tasks: ['synthetic'], finalSeeds: 3 }),
+    events: parseEventLog(log),
+    hallOfFame: [cosine, dlrs],
+    baselines: [cosine, dlrs],
+    bestEvolved: evolved,
+    final: true,
+  });
+  const path = join(runs, 'seeds-only.html');
+  writeFileSync(path, html);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1250, height: 900 } });
+    // tsx compiles the named helpers in the $$eval callback below into __name(...) calls, a helper the page lacks.
+    await page.addInitScript('globalThis.__name = (f) => f');
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+    // The first lines answer the question, per task, in words.
+    const first = await page.locator('body > *').nth(1).textContent();
+    assert.match(first ?? '', /^Evolution's best rule, g2-7, beat the best baseline on 1 of 1 task/);
+    assert.deepEqual(await page.locator('ul.per-task li').allTextContents(), [
+      'synthetic, test accuracy, higher is better: g2-7 beat cosine by +0.0253 (95 % interval +0.0225 to +0.0282; better on 3 of 3 seeds).',
+    ]);
+    const plots: DrawnPlot[] = await page.$$eval('figure svg', (svgs) =>
+      svgs.map((svg) => {
+        const colourOf = (e: Element): string => e.getAttribute('stroke') ?? e.getAttribute('fill') ?? '';
+        const dashed = (e: Element): boolean => (e.getAttribute('stroke-dasharray') ?? '').split(/[ ,]+/).filter((x) => x !== '' && x !== '1' && x !== '0').length > 0;
+        return {
+          title: svg.querySelector('.role-title-text text')?.textContent ?? '',
+          legend: [...svg.querySelectorAll('.role-legend-entry')].flatMap((g) =>
+            [...g.querySelectorAll('.role-legend-label text')].map((t, i) => ({ label: t.textContent ?? '', colour: colourOf(g.querySelectorAll('.role-legend-symbol path')[i] as Element) })),
+          ),
+          lines: [...svg.querySelectorAll('.mark-line.role-mark path')].map((p) => ({ colour: colourOf(p), dashed: dashed(p) })),
+          rules: [...svg.querySelectorAll('.mark-rule.role-mark line, .mark-rule.role-mark path')].map((r) => ({ dashed: dashed(r) })),
+          axisLabels: [...svg.querySelectorAll('.role-axis-label text')].map((t) => t.textContent ?? ''),
+        };
+      }),
+    );
+    const scorePlot = plots.find((p) => p.title === 'Score per generation');
+    assert.ok(scorePlot);
+    assert.ok(scorePlot.legend.some((l) => l.label === 'best seeded baseline (cosine)'), 'the best baseline is in the legend');
+    assert.deepEqual(scorePlot.rules, [{ dashed: true }], 'and drawn as one dashed horizontal line');
+    const lrPlot = plots.find((p) => p.title === 'Learning rate per epoch on synthetic');
+    assert.ok(lrPlot);
+    const legendColour = (label: string): string | undefined => lrPlot.legend.find((l) => l.label === label)?.colour;
+    const evolvedColour = legendColour('g2-7 (best evolved)');
+    assert.ok(evolvedColour, `the best evolved rule is in the legend: ${JSON.stringify(lrPlot.legend)}`);
+    assert.ok(!lrPlot.legend.some((l) => /^#\d/.test(l.label)), 'the seeds topping the hall of fame are not drawn as evolved rules');
+    assert.deepEqual(lrPlot.lines.filter((l) => l.colour === evolvedColour), [{ colour: evolvedColour, dashed: false }], 'its curve is drawn, solid');
+    assert.deepEqual(lrPlot.lines.filter((l) => l.colour === legendColour('cosine')).map((l) => l.dashed), [true], 'a seed is drawn once, dashed');
+    for (const p of plots.filter((x) => / per epoch on /.test(x.title))) {
+      // Vega leaves the labels of crowded log ticks empty.
+      const ticks = p.axisLabels.filter((t) => t !== '' && !/^\d+$/.test(t));
+      assert.ok(ticks.length >= 2, `${p.title}: the log axis is labelled`);
+      for (const t of ticks) assert.match(t, /^\de[+-]\d+$/, `${p.title}: every log-axis label reads as 1e-3 does`);
+    }
+    await page.screenshot({ path: join(runs, 'seeds-only.png'), fullPage: true });
   } finally {
     await browser.close();
   }
