@@ -50,10 +50,20 @@ export class QueueEvaluator {
     private readonly events: QueueEvents,
     private readonly grammarDigest: string,
   ) {
-    let connectedBefore = false;
+    // One line when the connection goes and one when it is back; BullMQ's own clients retry quietly meanwhile.
+    let lost = false;
+    const onError = (err: Error): void => {
+      if (lost || this.closed) return;
+      lost = true;
+      options.log(`lost the queue at ${options.address.redacted} (${messageOf(err)}); waiting for it to come back`);
+    };
+    client.on('error', onError);
+    queue.on('error', onError);
+    events.on('error', onError);
     client.on('ready', () => {
-      if (connectedBefore) void this.requeueAwaited();
-      connectedBefore = true;
+      if (!lost) return;
+      lost = false;
+      void this.requeueAwaited();
     });
   }
 

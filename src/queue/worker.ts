@@ -70,6 +70,8 @@ export class QueueWorker {
   private discovery: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private running = 0;
+  /** Whether the connection is down (its errors are then reported once, not by every client at every retry). */
+  private lost = false;
 
   private constructor(
     private readonly options: QueueWorkerOptions,
@@ -82,6 +84,16 @@ export class QueueWorker {
     // From here on the connection retries for ever, like BullMQ's own: a Redis restart only pauses the worker.
     client.options.retryStrategy = (times: number) => Math.min(100 * times, 2000);
     const worker = new QueueWorker(options, client);
+    client.on('error', (err: Error) => {
+      if (worker.lost || worker.closing) return;
+      worker.lost = true;
+      options.log(`lost the queue at ${options.address.redacted} (${messageOf(err)}); jobs in hand go on, new ones are taken when it is back`);
+    });
+    client.on('ready', () => {
+      if (!worker.lost) return;
+      worker.lost = false;
+      options.log(`the queue at ${options.address.redacted} is back`);
+    });
     const info: WorkerInfo = {
       host: hostname(),
       pid: process.pid,
@@ -139,7 +151,9 @@ export class QueueWorker {
         // A job whose worker died is put back once more; a second stall fails it (a job that kills every worker).
         maxStalledCount: 2,
       });
-      worker.on('error', (err) => this.options.log(`queue ${queueName(campaign)}: ${messageOf(err)}`));
+      worker.on('error', (err) => {
+        if (!this.lost) this.options.log(`queue ${queueName(campaign)}: ${messageOf(err)}`);
+      });
       this.workers.set(campaign, worker);
       this.options.log(`taking jobs of campaign ${campaign}`);
     }
