@@ -19,7 +19,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendChoice } from './backend.js';
-import { executeJob, initThreadBackend, isOutOfMemory, messageOf, type EvalJob, type EvalOutcome } from './job.js';
+import { executeJob, initThreadBackend, isOutOfMemory, messageOf, preloadJobModules, type EvalJob, type EvalOutcome } from './job.js';
 
 /** What piscina hands the worker per job. `id` ties the side-channel messages to the job. */
 export interface WorkerTask {
@@ -52,7 +52,10 @@ async function setUp(setup: WorkerSetup | undefined): Promise<JobRunner> {
   // The backend comes up before any job, whichever runner, so that a missing
   // backend fails `EvaluatorPool.create` and no job pays for the start-up.
   if (setup !== undefined) await initThreadBackend(setup.backend);
-  if (setup?.handler === undefined) return (task) => executeJob(task.job, task.backend);
+  if (setup?.handler === undefined) {
+    await preloadJobModules();
+    return (task) => executeJob(task.job, task.backend);
+  }
   const mod = (await import(setup.handler)) as { default?: unknown };
   if (typeof mod.default !== 'function') throw new Error(`${setup.handler} has no default export function`);
   return mod.default as JobRunner;
