@@ -345,6 +345,42 @@ for (const mode of MODES) {
   });
 }
 
+describe('identity without a copy', () => {
+  it('shares the input buffer, which stays alive until both are disposed', async () => {
+    await tf.setBackend('wasm');
+    installWasmKernels({ fast: true });
+    const before = numDataIds();
+    const x = tf.tensor2d([1, -2, 3.5, 4], [2, 2]);
+    const y = tf.clone(x); // tf.clone runs the Identity kernel
+    assert.equal(numDataIds(), before + 1, 'one heap buffer for input and output');
+    x.dispose();
+    assert.deepEqual(Array.from(await y.data()), [1, -2, 3.5, 4]);
+    y.dispose();
+    assert.equal(numDataIds(), before, 'the buffer is freed with the last tensor');
+  });
+
+  for (const mode of MODES) {
+    it(`values and gradients through clone agree with cpu (${mode.name})`, async () => {
+      installWasmKernels({ fast: mode.fast });
+      const xs = randoms(3 * 4, 'identity');
+      await agree('identity', () => {
+        const x = tf.tensor2d(xs, [3, 4]);
+        return [tf.clone(x), tf.grad((a: tf.Tensor) => weightedSum(tf.relu(tf.clone(a)), 'identity'))(x)];
+      });
+      installWasmKernels({ fast: true });
+    });
+  }
+
+  it('string tensors keep the stock kernel', async () => {
+    await tf.setBackend('wasm');
+    installWasmKernels({ fast: true });
+    const s = tf.tensor1d(['a', 'bc']);
+    const c = tf.clone(s);
+    assert.deepEqual(await c.data(), ['a', 'bc']);
+    tf.dispose([s, c]);
+  });
+});
+
 describe('oneHot', () => {
   const indices = [0, 3, 1, 9, -1, 2, 2, 4];
   for (const dtype of ['float32', 'int32'] as const) {

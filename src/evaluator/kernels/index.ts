@@ -23,6 +23,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { conv3DBackpropFilterV2Config } from './conv3d-backprop-filter.js';
 import { conv3DBackpropInputV2Config } from './conv3d-backprop-input.js';
 import { cosConfig } from './cos.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { maxPool3DConfig } from './max-pool3d.js';
 import { maxPool3DGradConfig } from './max-pool3d-grad.js';
@@ -43,7 +44,7 @@ export const FIX_KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Installed with `fast` (over a fix of the same name, if any): same results within float32 rounding, less time. */
-export const FAST_KERNELS: readonly tf.KernelConfig[] = [batchMatMulConfig, conv2DBackpropInputConfig, sinConfig, cosConfig];
+export const FAST_KERNELS: readonly tf.KernelConfig[] = [batchMatMulConfig, conv2DBackpropInputConfig, sinConfig, cosConfig, identityConfig];
 
 /** What we register for each of our configs, made once so that a later call recognises it. */
 const registered = new Map<tf.KernelConfig, tf.KernelConfig>();
