@@ -169,3 +169,73 @@ for (const { processes, measured } of queueRows) {
   console.log(`${row(`(q${processes}) queue, ${processes} worker process${processes === 1 ? '' : 'es'}`, measured)}${overhead.toFixed(0).padStart(8)} ms${(overhead - poolOverhead).toFixed(0).padStart(8)} ms`);
 }
 console.log(`same hall of fame through the queue as on the pool: ${queueRows.every(({ measured }) => JSON.stringify(measured.summary.hallOfFame.map((h) => [h.text, h.combined])) === JSON.stringify(engine.hallOfFame.map((h) => [h.text, h.combined])))}`);
+
+// ---- The queue (#18): the engine's campaign (b) again, its jobs run by 1 and by 2 `autolr worker`
+// processes (one thread each) through a private Redis on this machine. Overhead per job: each row's
+// wall time times its threads, less the runs' own training time, per run; the queue's own cost is
+// the difference from (b). Imports are here so that this block stays one piece.
+const { startRedis } = await import('../test/helpers/redis.js');
+const { startWorker } = await import('../test/queue/workers.js');
+const { openCampaignEvaluator } = await import('../src/queue/choose-evaluator.js');
+
+async function queueCampaign(name: string, url: string): Promise<Measured> {
+  const started = performance.now();
+  const tally: Tally = { cheap: { runs: 0, trainMs: 0 }, full: { runs: 0, trainMs: 0 } };
+  const config = resolveConfig({
+    name,
+    tasks: [task],
+    variant: 'dlr',
+    population: Number(population),
+    generations: Number(generations),
+    seeds: ['constant', 'dlrs', 'exponential', 'clr_triangular'],
+    backend: 'wasm',
+    finalSeeds: 0,
+    workers,
+    multiFidelity: true,
+    cache: true,
+  });
+  const evaluator = await openCampaignEvaluator(config, url, () => undefined);
+  let summary: CampaignSummary;
+  try {
+    summary = await runCampaign(config, {
+      runsDir: runs,
+      evaluator: {
+        async evaluate(job) {
+          const outcome = await evaluator.evaluate(job);
+          tally[job.fidelity].runs++;
+          if (outcome.ok) tally[job.fidelity].trainMs += outcome.result.wallMs;
+          return outcome;
+        },
+      },
+    });
+  } finally {
+    await evaluator.close();
+  }
+  return { summary, wallMs: performance.now() - started, tally };
+}
+
+const redis = await startRedis();
+const queueRows: Array<{ processes: number; measured: Measured }> = [];
+try {
+  for (const processes of [1, 2]) {
+    // Workers start before the campaign (they run on other machines in real use), so their start-up is not counted.
+    const procs = Array.from({ length: processes }, () => startWorker(redis.url));
+    await Promise.all(procs.map((p) => p.waitFor(/taking jobs from/)));
+    queueRows.push({ processes, measured: await queueCampaign(`queue-${processes}`, redis.url) });
+    for (const p of procs) p.child.kill('SIGINT');
+    await Promise.all(procs.map((p) => p.exited()));
+  }
+} finally {
+  await redis.stop();
+  rmSync(runs, { recursive: true, force: true });
+}
+const overheadPerRun = (m: Measured, threads: number): number => (m.wallMs * threads - (m.tally.cheap.trainMs + m.tally.full.trainMs)) / Math.max(1, m.tally.cheap.runs + m.tally.full.runs);
+const poolOverhead = overheadPerRun(engineRun, workers);
+console.log(`\nthrough the queue (Redis on this machine; same campaign as (b))`);
+console.log(`${''.padEnd(38)}${'total'.padStart(11)}${'cand/h'.padStart(10)}${'runs'.padStart(8)}${'best'.padStart(10)}${'ovh/run'.padStart(11)}${'vs (b)'.padStart(11)}`);
+console.log(`${row(`(b) local pool, ${workers} threads`, engineRun)}${poolOverhead.toFixed(0).padStart(8)} ms`);
+for (const { processes, measured } of queueRows) {
+  const overhead = overheadPerRun(measured, processes);
+  console.log(`${row(`(q${processes}) queue, ${processes} worker process${processes === 1 ? '' : 'es'}`, measured)}${overhead.toFixed(0).padStart(8)} ms${(overhead - poolOverhead).toFixed(0).padStart(8)} ms`);
+}
+console.log(`same hall of fame through the queue as on the pool: ${queueRows.every(({ measured }) => JSON.stringify(measured.summary.hallOfFame.map((h) => [h.text, h.combined])) === JSON.stringify(engine.hallOfFame.map((h) => [h.text, h.combined])))}`);
