@@ -33,6 +33,9 @@ export function escapeHtml(s: string): string {
 
 const f4 = (x: number | undefined | null): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(4));
 
+/** A baseline by its name, any other rule by its id. */
+const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
 /** The best evolved rule as the verdict picks it: recorded, or in campaigns that predate recording it, the best non-seed rule of the hall of fame. */
 function bestEvolvedOf(input: ReportInput): HallOfFameEntry | undefined {
   return input.bestEvolved ?? input.hallOfFame.find((h) => h.origin.kind !== 'seed');
@@ -103,7 +106,7 @@ function tunedTable(input: ReportInput): string {
     ...(evolved?.tuned ? [`best evolved ${evolved.id} vs baseline, both tuned (${PAIRED_NOTE})`] : []),
   ];
   const rows = rules.map((r) => [
-    r === evolved ? `best evolved ${r.id}` : r.origin.kind === 'seed' ? r.origin.baseline : r.id,
+    r === evolved ? `best evolved ${r.id}` : ruleName(r),
     ...tasks.flatMap((t) => {
       const x = r.tuned?.[t];
       return x ? [x.lr0.toPrecision(3), `${f4(x.test.mean)} ± ${f4(x.test.sd)}${stoppedNote(x.test)}`] : ['–', '–'];
@@ -213,7 +216,7 @@ function curveSeries(input: ReportInput, task: string): CurveSeries[] {
   };
   return [
     ...curveRules(input).flatMap(({ entry, label }) => fromEntry(entry, label, 'evolved')),
-    ...input.baselines.flatMap((b) => fromEntry(b, b.origin.kind === 'seed' ? b.origin.baseline : b.id, 'baseline')),
+    ...input.baselines.flatMap((b) => fromEntry(b, ruleName(b), 'baseline')),
   ];
 }
 
@@ -230,8 +233,6 @@ function curveCaption(input: ReportInput, task: string, quantity: 'lr' | 'loss')
       : '';
   return `${what} per epoch at full fidelity with the search seed: ${evolved}; seeded baselines (dashed).${lacking}`;
 }
-
-const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
 
 /** One task's verdict in words: beat, within noise of, or worse than the best baseline there, by how much, with the interval. */
 function taskSentence(v: TaskVerdict, rule: string, tuned: boolean): string {
