@@ -11,6 +11,7 @@ import { registerEval } from './commands/eval.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerExport } from './commands/export.js';
 import { registerGrammar } from './commands/grammar.js';
+import { registerInit } from './commands/init.js';
 import { registerHof } from './commands/hof.js';
 import { registerList } from './commands/list.js';
 import { registerReport } from './commands/report.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: Io): Command {
   registerExport(program, io.out);
   registerGrammar(program, io.out);
   registerHof(program, io.out);
+  registerInit(program, io.out);
   registerList(program, io.out);
   registerReport(program, io.out);
   registerTrace(program, io.out);

@@ -121,10 +121,22 @@ export async function runCampaign(config: CampaignConfig, options: CampaignOptio
   }
 }
 
-/** A new campaign: the seeded population, its folder, and checkpoint 0. */
-function open(store: CampaignStore, config: CampaignConfig): Run {
-  // Everything that can refuse the config runs before the folder is created, so a refused
-  // campaign leaves nothing behind.
+/** A new campaign's starting point: its search strategy and the seeded individuals it is given. */
+export interface CampaignPlan {
+  readonly strategy: SearchStrategy;
+  readonly seeds: readonly Individual[];
+}
+
+/**
+ * Everything that can refuse a new campaign's config, run before its folder is
+ * created (so a refused campaign leaves nothing behind); writes nothing.
+ * `autolr evolve --dry-run` shows what it returns.
+ */
+export function planCampaign(config: CampaignConfig, runsDir: string): CampaignPlan {
+  return plan(new CampaignStore(join(runsDir, config.name)), config);
+}
+
+function plan(store: CampaignStore, config: CampaignConfig): CampaignPlan {
   store.ensureNew();
   if (config.tasks.length > 1) referenceRule(config);
   const grammar = loadGrammar(config.grammar, config.variant);
@@ -135,6 +147,12 @@ function open(store: CampaignStore, config: CampaignConfig): Run {
   if (seeds.length > config.population) {
     throw new CampaignError(`${seeds.length} baselines are seeded but the population holds ${config.population}: raise the population or choose fewer seeds (--seeds)`);
   }
+  return { strategy, seeds };
+}
+
+/** A new campaign: the seeded population, its folder, and checkpoint 0. */
+function open(store: CampaignStore, config: CampaignConfig): Run {
+  const { strategy, seeds } = plan(store, config);
   strategy.seed(seeds);
   store.create(config);
   const run: Run = {

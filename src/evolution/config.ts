@@ -142,7 +142,8 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
   };
 }
 
-const KNOWN_FIELDS = new Set<string>([
+/** Every field a config may hold, in the order `autolr init` writes them. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',

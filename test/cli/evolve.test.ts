@@ -48,7 +48,7 @@ test('autolr evolve refuses bad input with exit code 2, naming the field, and wr
     [['--task', 'synthetic', '--tuning-points', '4'], /"tuning.points" must be odd/],
     [['--task', 'synthetic', '--validation', 'synthetic'], /"validation.tasks" must be tasks the search never sees; synthetic is in "tasks"/],
     [['--task', 'synthetic', '--validation', 'imagenet'], /unknown task "imagenet"/],
-    [['--resume', join(runs, 'tiny'), '--population', '30'], /only --workers and --backend may change, not --population/],
+    [['--resume', join(runs, 'tiny'), '--population', '30'], /only --workers, --backend and --queue may change, not --population/],
     [['--resume', truncated], /hof\.json is not valid JSON/],
     [['--task', 'synthetic,helmholtz-250', '--name', 'badref', '--config', refConfig], /unknown baseline "constnt"/],
     [['--task', 'synthetic', '--name', 'nothing-derives', '--config', emptyGrammarConfig], /derives no rule the rule language accepts/],

@@ -1,12 +1,11 @@
 /**
  * `autolr evolve`: runs (or resumes) an evolution campaign into runs/<name>/.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openCampaignEvaluator } from '../../queue/choose-evaluator.js';
-import { completedCampaign, runCampaign } from '../../evolution/campaign.js';
-import { ConfigError, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
+import { completedCampaign, planCampaign, runCampaign } from '../../evolution/campaign.js';
+import { ConfigError, defaultConfig, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
 import type { CampaignSummary } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
@@ -16,6 +15,9 @@ import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiv
 import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
 import { tableWidth } from '../table.js';
+import { readConfigFile } from '../config-file.js';
+import { campaignCost, formatCost } from '../campaign-cost.js';
+import { displayPath } from '../paths.js';
 import { campaignVerdict } from '../../evolution/verdict.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
 import { BASE_OPTIMIZERS } from '../../schedule/base-optimizer.js';
@@ -44,37 +46,41 @@ interface EvolveOptions {
   finalSeeds?: number;
   hallOfFame?: number;
   queue?: string;
+  dryRun?: boolean;
   json?: boolean;
 }
 
 export function registerEvolve(program: Command, out: (s: string) => void, err: (s: string) => void): void {
+  // Help shows the defaults of a dlr campaign (the config module's); flags left at them do not override a --config file.
+  const d = defaultConfig('dlr');
   program
     .command('evolve')
     .description('run an evolution campaign (or resume one) and write it to runs/<name>/')
     .option('--task <tasks>', 'task, or several separated by commas (see "autolr list tasks")')
-    .option('--variant <variant>', 'dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const))
-    .option('--population <n>', 'population size', parseIntegerOption('--population', 2, 10_000))
-    .option('--generations <n>', 'generations', parseIntegerOption('--generations', 1, 100_000))
-    .option('--seed <n>', 'campaign seed', parseIntegerOption('--seed', 0, 2 ** 31 - 1))
-    .option('--workers <n>', 'worker threads (0: evaluate in this thread); default 2', parseIntegerOption('--workers', 0, 256))
-    .option('--name <name>', 'campaign folder name under the runs folder')
-    .option('--seeds <list>', 'baselines to seed: all, none, or names separated by commas')
-    .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', BASE_OPTIMIZERS))
-    .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES))
+    .option('--variant <variant>', 'dlr (schedules) or alr (optimizers)', parseChoiceOption('--variant', ['dlr', 'alr'] as const), d.variant)
+    .option('--population <n>', 'population size', parseIntegerOption('--population', 2, 10_000), d.population)
+    .option('--generations <n>', 'generations', parseIntegerOption('--generations', 1, 100_000), d.generations)
+    .option('--seed <n>', 'campaign seed', parseIntegerOption('--seed', 0, 2 ** 31 - 1), d.seed)
+    .option('--workers <n>', 'worker threads (0: evaluate in this thread)', parseIntegerOption('--workers', 0, 256), d.workers)
+    .option('--name <name>', 'campaign folder name under the runs folder (default: <variant>-<tasks>-s<seed>)')
+    .option('--seeds <list>', 'baselines to seed: all, none, or names separated by commas', d.seeds === 'all' ? 'all' : d.seeds.join(','))
+    .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', BASE_OPTIMIZERS), d.optimizer)
+    .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), d.backend)
     .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
     .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
     .option('--data-dir <dir>', 'folder with dataset files (Fashion-MNIST, CIFAR-10)')
     .option('--budgets <json>', 'budget fields changed from every task\'s own, by fidelity, e.g. \'{"full": {"epochs": 150}}\'', parseBudgetsOption('--budgets'))
-    .option('--time-limit <seconds>', 'wall-time limit of one evaluation (default 600)', parsePositiveNumberOption('--time-limit'))
+    .option('--time-limit <seconds>', 'wall-time limit of one evaluation', parsePositiveNumberOption('--time-limit'), d.timeLimit)
     .option('--validation <tasks>', 'held-out tasks, separated by commas: finalists and baselines are tuned and tested on them too')
-    .option('--tuning-points <n>', 'lr0 grid points of the final equal tuning (odd; 0: no tuning); default 7', parseIntegerOption('--tuning-points', 0, 99))
-    .option('--final-seeds <n>', 'fresh seeds of the final test comparison (default 5)', parseIntegerOption('--final-seeds', 0, 100))
-    .option('--hall-of-fame <n>', 'size of the hall of fame (default 10)', parseIntegerOption('--hall-of-fame', 1, 1000))
+    .option('--tuning-points <n>', 'lr0 grid points of the final equal tuning (odd; 0: no tuning)', parseIntegerOption('--tuning-points', 0, 99), d.tuning === false ? 0 : d.tuning.points)
+    .option('--final-seeds <n>', 'fresh seeds of the final test comparison', parseIntegerOption('--final-seeds', 0, 100), d.finalSeeds)
+    .option('--hall-of-fame <n>', 'size of the hall of fame', parseIntegerOption('--hall-of-fame', 1, 1000), d.hallOfFame)
     .option('--queue <url>', 'run the jobs on the workers of a Redis queue: redis://[user:password@]host:port[/db], rediss:// for TLS (docs/distributed.md)')
-    .option('--config <file>', 'a JSON campaign config (fields as in docs/campaigns.md); flags override it')
+    .option('--config <file>', 'a campaign config, JSON or JSON with comments ("autolr init" writes one with every field); flags given override it')
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
     .option('--runs <dir>', 'folder holding campaign folders', 'runs')
-    .option('--json', 'print the summary as JSON')
+    .option('--dry-run', 'print the resolved config, the seeded rules and the cost in training runs; train nothing, write nothing')
+    .option('--json', 'print the summary (or the dry run) as JSON')
     .addHelpText(
       'after',
       [
@@ -84,13 +90,20 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         '  autolr evolve --task helmholtz-250,helmholtz-500 --variant dlr --population 12 --generations 5 --name pinn-a',
         '  autolr evolve --task mnist-mlp --variant alr --seeds adam,rmsprop,ades --workers 2 --seed 7',
         '  autolr evolve --task mnist-mlp --validation fashion-mnist-mlp,fashion-mnist-cnn --tuning-points 7 --final-seeds 5',
-        '  autolr evolve --config campaign.json',
+        '  autolr init && autolr evolve --config campaign.jsonc --dry-run',
+        '  autolr evolve --config campaign.jsonc',
         '  autolr evolve --resume runs/pinn-a',
         '  autolr evolve --task mnist-mlp --queue redis://:secret@10.0.0.5:6379 --name wide   # workers: autolr worker --queue …',
       ].join('\n'),
     )
-    .action(async (options: EvolveOptions) => {
+    .action(async (all: EvolveOptions, command: Command) => {
+      // Only the flags the user gave count: one left at its default neither overrides the config file nor is refused on --resume.
+      const options = Object.fromEntries(Object.entries(all).filter(([k]) => k === 'runs' || command.getOptionValueSource(k) !== 'default')) as EvolveOptions;
       const { config, runsDir, resume, queueUrl } = buildConfig(options, err);
+      if (options.dryRun) {
+        out(dryRun(config, runsDir, options.json === true));
+        return;
+      }
       // A complete campaign only shows its results: no backend, no workers, nothing written.
       const completed = resume ? completedCampaign(config, runsDir) : undefined;
       if (completed) {
@@ -114,11 +127,12 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       const pool = await openCampaignEvaluator(config, queueUrl, err);
       const display = progressDisplay(err);
       const dir = join(runsDir, config.name);
+      const shownDir = displayPath(dir);
       // Ctrl-C: every checkpoint is complete on disk (written atomically) and resuming reruns the
       // interrupted generation identically, so stopping at once loses nothing but that generation's time.
       const onInterrupt = (): void => {
         display.stop();
-        err(`\ninterrupted: ${dir} keeps its last checkpoint. Resume with:\n  autolr evolve --resume ${dir}`);
+        err(`\ninterrupted: ${shownDir} keeps its last checkpoint. Resume with:\n  autolr evolve --resume ${shownDir}`);
         process.exit(130);
       };
       process.once('SIGINT', onInterrupt);
@@ -157,14 +171,7 @@ function buildConfig(options: EvolveOptions, err: (s: string) => void): { config
     const config = safeResolve({ ...saved, ...overrides, name: basename(dir) });
     return { config, runsDir: dirname(dir), resume: true, ...(options.queue !== undefined ? { queueUrl: options.queue } : {}) };
   }
-  let fromFile: Record<string, unknown> = {};
-  if (options.config) {
-    try {
-      fromFile = JSON.parse(readFileSync(options.config, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new UsageError(`cannot read the config file ${options.config}: ${(e as Error).message}`);
-    }
-  }
+  const fromFile: Record<string, unknown> = options.config ? readConfigFile(options.config) : {};
   const flags: Record<string, unknown> = {};
   if (options.task !== undefined) flags.tasks = options.task;
   if (options.variant !== undefined) flags.variant = options.variant;
@@ -213,7 +220,7 @@ function failureText(s: CampaignSummary): string {
 function formatSummary(s: CampaignSummary): string {
   const width = tableWidth({});
   const lines = [
-    `campaign folder: ${s.dir}`,
+    `campaign folder: ${displayPath(s.dir)}`,
     `evaluations: ${s.counters.evaluations} (cache hits ${s.counters.cacheHits}, promoted ${s.counters.promoted}, failures ${s.counters.failures}), ${(s.wallMs / 1000).toFixed(0)} s${failureText(s)}`,
     '',
     campaignVerdict(s).headline,
@@ -221,6 +228,40 @@ function formatSummary(s: CampaignSummary): string {
     formatHallOfFame(s.hallOfFame, s.bestBaseline, true, s.bestEvolved, width),
   ];
   if (s.baselines.length > 0) lines.push('', 'seeded baselines (full fidelity):', formatBaselines(s.baselines, s.hallOfFame[0], s.bestEvolved, width));
-  lines.push('', `next: autolr report ${s.dir}   ·   autolr export ${s.dir} --format ts -o best.ts`);
+  const dir = displayPath(s.dir);
+  lines.push('', `next: autolr report ${dir}   ·   autolr export ${dir} --format ts -o best.ts`);
   return lines.join('\n');
+}
+
+/**
+ * What the campaign would do, from every check a new campaign makes before
+ * its folder exists (the folder is not created): the resolved config, the
+ * seeded rules as the grammar derives them, and the cost in training runs.
+ */
+function dryRun(config: CampaignConfig, runsDir: string, json: boolean): string {
+  for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
+    try {
+      lookupTask(t, config.budgets);
+    } catch (e) {
+      if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
+      throw e;
+    }
+  }
+  const { seeds } = planCampaign(config, runsDir);
+  const cost = campaignCost(config, seeds.length);
+  const folder = join(runsDir, config.name);
+  const seeded = seeds.map((s) => ({ baseline: s.origin.kind === 'seed' ? s.origin.baseline : s.id, rule: s.text }));
+  if (json) return JSON.stringify({ folder, config, seeds: seeded, cost }, null, 2);
+  const width = Math.max(0, ...seeded.map((s) => s.baseline.length));
+  return [
+    `dry run: nothing trained, nothing written; the campaign would write ${displayPath(folder)}`,
+    '',
+    'resolved config:',
+    JSON.stringify(config, null, 2),
+    '',
+    `seeded rules (${seeds.length} of a population of ${config.population}; the rest are random derivations of ${config.grammar}):`,
+    ...seeded.map((s) => `  ${s.baseline.padEnd(width)}  ${s.rule}`),
+    '',
+    formatCost(cost),
+  ].join('\n');
 }

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from '../helpers/cli.js';
+import { defaultConfig, KNOWN_FIELDS, resolveConfig } from '../../src/evolution/config.js';
+import { readConfigFile } from '../../src/cli/config-file.js';
+import { displayPath } from '../../src/cli/paths.js';
+
+const work = mkdtempSync(join(tmpdir(), 'autolr-init-'));
+
+test('autolr init writes a commented config with every field, each default from the config module, that evolve reads back as the defaults', async () => {
+  for (const variant of ['dlr', 'alr'] as const) {
+    const file = join(work, `${variant}.jsonc`);
+    const r = await cli('init', '--variant', variant, '--task', 'synthetic', '-o', file);
+    assert.equal(r.code, 0, r.err);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^\/\/ /m, 'it explains itself in comments');
+    for (const field of KNOWN_FIELDS) assert.match(text, new RegExp(`^ {2}(// )?"${field}": `, 'm'), `the field ${field}`);
+    const fields = readConfigFile(file);
+    assert.deepEqual(fields, { tasks: ['synthetic'], ...JSON.parse(JSON.stringify(defaultConfig(variant))) });
+    assert.deepEqual(resolveConfig(fields), resolveConfig({ tasks: ['synthetic'], variant }), 'read back, it is the default campaign');
+  }
+  const printed = await cli('init', '-o', '-');
+  assert.equal(printed.code, 0, printed.err);
+  assert.match(printed.out, /^ {2}"tasks": \["mnist-mlp"\],$/m);
+  assert.match(printed.out, /^ {2}"population": 20,$/m);
+  assert.match(printed.out, /^ {2}\/\/ "lr0": 0\.001,$/m, 'fields without a default are there, commented out, with an example');
+});
+
+test('autolr init refuses to overwrite a file or an unknown task (exit 2); --force replaces the file', async () => {
+  const file = join(work, 'taken.jsonc');
+  writeFileSync(file, 'mine');
+  const refused = await cli('init', '-o', file);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /taken\.jsonc exists; choose another -o, or replace it with --force/);
+  assert.equal(readFileSync(file, 'utf8'), 'mine');
+  assert.equal((await cli('init', '-o', file, '--force')).code, 0);
+  assert.match(readFileSync(file, 'utf8'), /"tasks": \["mnist-mlp"\]/);
+  const unknown = await cli('init', '--task', 'imagenet', '-o', join(work, 'x.jsonc'));
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown task "imagenet"/);
+  assert.equal(existsSync(join(work, 'x.jsonc')), false);
+});
+
+test('evolve --dry-run prints the resolved config, the seeded rules and the cost in runs, and writes nothing', async () => {
+  const file = join(work, 'dry.jsonc');
+  assert.equal((await cli('init', '--task', 'synthetic', '-o', file)).code, 0);
+  const runs = join(work, 'runs-never-made');
+  // --population given; --generations left at its default, so the file's 12 (not a flag) holds.
+  const r = await cli('evolve', '--config', file, '--population', '18', '--seeds', 'constant,exponential,cosine', '--runs', runs, '--dry-run');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^dry run: nothing trained, nothing written; the campaign would write .*runs-never-made\/dlr-synthetic-s0$/m);
+  const config = JSON.parse(r.out.slice(r.out.indexOf('{'), r.out.indexOf('\n}') + 2)) as Record<string, unknown>;
+  assert.deepEqual(config, JSON.parse(JSON.stringify(resolveConfig({ tasks: ['synthetic'], population: 18, seeds: ['constant', 'exponential', 'cosine'] }))));
+  assert.match(r.out, /seeded rules \(3 of a population of 18; the rest are random derivations of dlr-relative\):\n {2}constant +epoch: lr0\n {2}exponential +epoch: lr0 \* pow\(0\.95, epoch\)\n {2}cosine +epoch: /);
+  // 18 + 11 × (18 − 2 elites) = 194 candidates; re-scoring: (10 + 1 + 3) rules × 1 task × 5 seeds; tuning: 14 × (7 + 5).
+  assert.match(r.out, /^ {2}search +194 cheap \+ \d+ full +194 candidates over 12 generations, each cheap on 1 task; about \d+ \(the seeds and 25 % of the rest\) also full$/m);
+  assert.match(r.out, /^ {2}re-scoring +70 full +at most 14 rules .* × 1 task × 5 fresh seeds$/m);
+  assert.match(r.out, /^ {2}tuning +168 full +at most 14 rules × 1 task × \(7 rates \+ 5 seeds\)$/m);
+  assert.match(r.out, /^ {2}total +194 cheap \+ \d+ full$/m);
+  assert.equal(existsSync(runs), false, 'no folder is created');
+
+  const json = JSON.parse((await cli('evolve', '--task', 'synthetic,helmholtz-250', '--seeds', 'constant', '--runs', runs, '--dry-run', '--json')).out) as {
+    config: { tasks: string[] };
+    seeds: Array<{ baseline: string; rule: string }>;
+    cost: Array<{ stage: string; cheapRuns: number; fullRuns: number }>;
+  };
+  assert.deepEqual(json.config.tasks, ['synthetic', 'helmholtz-250']);
+  assert.deepEqual(json.seeds, [{ baseline: 'constant', rule: 'epoch: lr0' }]);
+  assert.deepEqual(json.cost.map((s) => s.stage), ['references', 'search', 're-scoring', 'tuning']);
+  assert.deepEqual(json.cost[0], { stage: 'references', cheapRuns: 2, fullRuns: 2, how: 'the reference constant once per task and fidelity, to normalise the scores' });
+  assert.equal(existsSync(runs), false);
+
+  // The checks a new campaign makes before its folder exists refuse a dry run too.
+  const crowded = await cli('evolve', '--task', 'synthetic', '--population', '4', '--runs', runs, '--dry-run');
+  assert.equal(crowded.code, 2);
+  assert.match(crowded.err, /16 baselines are seeded but the population holds 4/);
+  assert.equal(existsSync(runs), false);
+});
+
+test('a config file may hold comments and trailing commas; a broken one is refused naming the line and column', async () => {
+  const file = join(work, 'commented.jsonc');
+  writeFileSync(file, '// mine\n{\n  "tasks": ["synthetic"], /* the quick one */\n  "population": 18,\n}\n');
+  const ok = await cli('evolve', '--config', file, '--runs', join(work, 'none'), '--dry-run', '--json');
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal((JSON.parse(ok.out) as { config: { population: number } }).config.population, 18);
+  const broken = join(work, 'broken.jsonc');
+  writeFileSync(broken, '{\n  "tasks": ["synthetic"]\n  "population": 18\n}\n');
+  const r = await cli('evolve', '--config', broken, '--dry-run');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /cannot read the config file .*broken\.jsonc: CommaExpected at line 3, column 3/);
+  const list = join(work, 'list.json');
+  writeFileSync(list, '["synthetic"]');
+  assert.match((await cli('evolve', '--config', list, '--dry-run')).err, /must hold one JSON object of campaign fields/);
+});
+
+test('evolve --help shows the defaults, taken from the config module', async () => {
+  const r = await cli('evolve', '--help');
+  assert.equal(r.code, 0);
+  const d = defaultConfig('dlr');
+  const tuning = d.tuning === false ? 0 : d.tuning.points;
+  // Each option's entry, its wrapped lines joined.
+  const entries = r.out.split(/\n {2}(?=-)/).map((e) => e.replace(/\s+/g, ' ').trim());
+  const entry = (flag: string): string => entries.find((e) => e.startsWith(`${flag} `)) ?? assert.fail(`no ${flag} in:\n${r.out}`);
+  for (const [flag, value] of [['--population', d.population], ['--generations', d.generations], ['--workers', d.workers], ['--final-seeds', d.finalSeeds], ['--hall-of-fame', d.hallOfFame], ['--tuning-points', tuning], ['--time-limit', d.timeLimit], ['--variant', '"dlr"'], ['--seeds', '"all"'], ['--optimizer', `"${d.optimizer}"`]] as const) {
+    assert.ok(entry(flag).endsWith(`(default: ${value})`), `${flag} shows its default ${value}: ${entry(flag)}`);
+  }
+  assert.match(r.out, /--dry-run/);
+});
+
+test('hints name paths relative to the working directory when they lie inside it', async () => {
+  assert.equal(displayPath('/home/u/proj/runs/a', '/home/u/proj'), 'runs/a');
+  assert.equal(displayPath('runs/a', '/home/u/proj'), 'runs/a');
+  assert.equal(displayPath('/home/u/proj', '/home/u/proj'), '.');
+  assert.equal(displayPath('/tmp/runs/a', '/home/u/proj'), '/tmp/runs/a', 'outside it, absolute');
+  assert.equal(displayPath('/home/u/proj/..x/a', '/home/u/proj'), '..x/a');
+  const here = process.cwd();
+  process.chdir(work);
+  try {
+    const config = join(work, 'tiny.json');
+    writeFileSync(config, JSON.stringify({ tasks: ['synthetic'], population: 4, generations: 1, seeds: ['constant'], finalSeeds: 1, hallOfFame: 1, tuning: false }));
+    const r = await cli('evolve', '--config', config, '--workers', '0', '--backend', 'wasm', '--runs', join(work, 'runs'), '--name', 'rel');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^campaign folder: runs\/rel$/m);
+    assert.match(r.out, /^next: autolr report runs\/rel {3}· {3}autolr export runs\/rel --format ts -o best\.ts$/m);
+    const init = await cli('init', '-o', join(work, 'here.jsonc'));
+    assert.match(init.out, /^wrote here\.jsonc\n.*autolr evolve --config here\.jsonc --dry-run/m);
+  } finally {
+    process.chdir(here);
+  }
+});
