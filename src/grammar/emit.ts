@@ -8,7 +8,7 @@
  * so adding an operator to `ast.ts` fails to compile until every target says
  * what it becomes there.
  */
-import type { BinaryOp, CompareOp, Expr, UnaryOp } from './ast.js';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type BinaryOp, type CompareOp, type Expr, type UnaryOp } from './ast.js';
 
 export interface OperatorTable<T> {
   readonly constant: (value: number) => T;
@@ -46,6 +46,47 @@ export function emitExpr<T>(e: Expr, table: OperatorTable<T>): T {
     case 'rand':
       return table.rand();
   }
+}
+
+/**
+ * The same table, with each constant first offered to `replace` with its
+ * position among the expression's constants in walk order (0, 1, …): what
+ * `replace` returns stands for it, `undefined` keeps the table's literal.
+ * Exporters name a baseline's parameters this way (`export/hyperparameters`)
+ * without a node kind the rest of the engine would have to know. The count
+ * lives in the returned table: make one per expression walked.
+ */
+export function replaceConstants<T>(table: OperatorTable<T>, replace: (index: number, value: number) => T | undefined): OperatorTable<T> {
+  let index = 0;
+  return { ...table, constant: (value) => replace(index++, value) ?? table.constant(value) };
+}
+
+const ignore = (): undefined => undefined;
+const ignoreEach = <K extends string>(keys: readonly K[]): { [k in K]: () => undefined } =>
+  Object.fromEntries(keys.map((k) => [k, ignore])) as { [k in K]: () => undefined };
+const WALK_ONLY: OperatorTable<undefined> = {
+  constant: ignore,
+  signal: ignore,
+  unary: ignoreEach(UNARY_OPS),
+  binary: ignoreEach(BINARY_OPS),
+  compare: ignoreEach(COMPARE_OPS),
+  cond: ignore,
+  choice: ignore,
+  noise: ignore,
+  rand: ignore,
+};
+
+/** The expression's constants in the order `emitExpr` reaches them: the positions `replaceConstants` counts. */
+export function constantsInWalkOrder(e: Expr): number[] {
+  const values: number[] = [];
+  emitExpr(
+    e,
+    replaceConstants(WALK_ONLY, (_i, value) => {
+      values.push(value);
+      return undefined;
+    }),
+  );
+  return values;
 }
 
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -424,9 +424,9 @@ describe('runtime Python schedule and optimizer files', () => {
   it('optimizer.py: rule_step loops over STATE_NAMES as the generated rule part lists them (NumPy, when installed)', (t) => {
     if (!hasNumpy) return t.skip('python3 with numpy is not installed');
     const rulePart = (states: string): string =>
-      `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\nLR_IGNORED = None\n` +
-      'STATE_RULES = {\n    "alpha": lambda o, x: o.add(o.mul(o.c(0.9), x["alpha"]), x["grad"]),\n    "beta": lambda o, x: o.add(x["beta"], x["alpha"]),\n}\n\n\n' +
-      `def update_rule(o, x):\n    return o.mul(o.c(x["lr"]), ${states === '' ? 'x["grad"]' : 'x["beta"]'})\n\n\n`;
+      `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\nLR_IGNORED = None\nHYPERPARAMETERS = {}\nHYPERPARAMETERS_NOTE = ""\n` +
+      'STATE_RULES = {\n    "alpha": lambda o, x, h: o.add(o.mul(o.c(0.9), x["alpha"]), x["grad"]),\n    "beta": lambda o, x, h: o.add(x["beta"], x["alpha"]),\n}\n\n\n' +
+      `def update_rule(o, x, h):\n    return o.mul(o.c(x["lr"]), ${states === '' ? 'x["grad"]' : 'x["beta"]'})\n\n\n`;
     const drive = 'import numpy as np\nw = np.array([1.0, 2.0], dtype=np.float32)\nopt = NumpyOptimizer()\nfor g in ([1.0, -1.0], [0.5, 0.5], [2.0, 0.0]):\n    opt.step([w], [np.array(g)])\nprint(json.dumps([float(v) for v in w] + [opt.iterations, sorted(opt.states[0])]))\n';
     const run = (states: string): unknown[] => JSON.parse(python(`import json\n${read('tensor.py')}\n${rulePart(states)}${read('optimizer.py')}\n${drive}`)) as unknown[];
     // alpha: 1, 1.4, 3.26 (first weight); beta sums alpha: 1, 2.4, 5.66; w -= 0.5 * beta.
