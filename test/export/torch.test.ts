@@ -224,3 +224,94 @@ print(json.dumps({
   assert.equal(out.ades_numpy?.length, 1);
   assert.deepEqual([out.uses, out.sgd], [[], []]);
 });
+
+test('exported optimizers take torch.optim\'s hyperparameter keywords: non-default betas, eps, momentum and alpha match torch.optim with the same values, per param group too, and bad values are refused in torch\'s words (issue 15, item 5)', { skip }, () => {
+  exportModule('adam_h', 'adam');
+  exportModule('momentum_h', 'momentum');
+  exportModule('rmsprop_h', 'rmsprop');
+  exportText('evolved_h', 'alpha: 0.9 * alpha + grad; update: lr * alpha', 'alr');
+  const out = runPython(`
+import json, torch, numpy as np
+import adam_h, momentum_h, rmsprop_h, evolved_h
+def loss(w):
+    return ((w - torch.arange(7.0)) ** 2 * (1 + w.sin())).sum()
+def gap(mine, theirs, split=False):
+    torch.manual_seed(0)
+    w1 = [torch.nn.Parameter(torch.randn(7)) for _ in range(2)]
+    w2 = [torch.nn.Parameter(w.detach().clone()) for w in w1]
+    o1, o2 = mine(w1), theirs(w2)
+    for _ in range(8):
+        for ws, o in ((w1, o1), (w2, o2)):
+            o.zero_grad()
+            (loss(ws[0]) + 2 * loss(ws[1])).backward()
+            o.step()
+    return max((a - b).abs().max().item() for a, b in zip(w1, w2))
+def groups(ws, **second):
+    return [{"params": [ws[0]]}, dict(params=[ws[1]], **second)]
+def numpy_gap():
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(7))
+    w_np = w.detach().numpy().copy()
+    t = torch.optim.Adam([w], lr=0.01, betas=(0.8, 0.99), eps=1e-6)
+    n = adam_h.NumpyOptimizer(lr=0.01, betas=(0.8, 0.99), eps=1e-6)
+    for _ in range(8):
+        t.zero_grad()
+        loss(w).backward()
+        t.step()
+        wt = torch.tensor(w_np, requires_grad=True)
+        loss(wt).backward()
+        n.step([w_np], [wt.grad.numpy()])
+    return float(np.max(np.abs(w.detach().numpy() - w_np)))
+def refused(make):
+    try:
+        make()
+        return "accepted"
+    except (ValueError, TypeError) as e:
+        return type(e).__name__ + ": " + str(e)
+p = [torch.nn.Parameter(torch.zeros(2))]
+print(json.dumps({
+  "gaps": {
+    "adam": gap(lambda w: adam_h.EvolvedOptimizer(w, lr=0.01, betas=(0.8, 0.99), eps=1e-6), lambda w: torch.optim.Adam(w, lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
+    "momentum": gap(lambda w: momentum_h.EvolvedOptimizer(w, lr=0.01, momentum=0.5), lambda w: torch.optim.SGD(w, lr=0.01, momentum=0.5)),
+    "rmsprop": gap(lambda w: rmsprop_h.EvolvedOptimizer(w, lr=0.01, alpha=0.8, eps=1e-6), lambda w: torch.optim.RMSprop(w, lr=0.01, alpha=0.8, eps=1e-6)),
+    "adam groups": gap(lambda w: adam_h.EvolvedOptimizer(groups(w, betas=(0.5, 0.9)), lr=0.01), lambda w: torch.optim.Adam(groups(w, betas=(0.5, 0.9)), lr=0.01, eps=1e-8)),
+    "numpy adam": numpy_gap(),
+  },
+  "defaults": [adam_h.EvolvedOptimizer(p).defaults, momentum_h.EvolvedOptimizer(p).defaults, rmsprop_h.EvolvedOptimizer(p).defaults],
+  "refused": [
+    refused(lambda: adam_h.EvolvedOptimizer(p, betas=(1.0, 0.999))),
+    refused(lambda: adam_h.EvolvedOptimizer(p, betas=(0.9, -0.1))),
+    refused(lambda: adam_h.EvolvedOptimizer(p, betas=0.9)),
+    refused(lambda: adam_h.EvolvedOptimizer(p, eps=0.0)),
+    refused(lambda: momentum_h.EvolvedOptimizer(p, momentum=float("nan"))),
+    refused(lambda: adam_h.EvolvedOptimizer(p, momentum=0.9)),
+    refused(lambda: adam_h.NumpyOptimizer(eps=-1.0)),
+    refused(lambda: adam_h.EvolvedOptimizer([{"params": p, "betas": (0.9, 2.0)}]).step()),
+    refused(lambda: evolved_h.EvolvedOptimizer(p, momentum=0.5)),
+  ],
+  "docs": [adam_h.EvolvedOptimizer.__doc__, evolved_h.EvolvedOptimizer.__doc__],
+}))
+`) as { gaps: Record<string, number>; defaults: Array<Record<string, unknown>>; refused: string[]; docs: string[] };
+  // float32 rounding of a differently ordered formula, over 8 steps.
+  for (const [rule, g] of Object.entries(out.gaps)) assert.ok(g < 1e-5, `${rule}: weights differ by ${g}`);
+  // The defaults are the exported values, in torch's shapes, in every param group.
+  assert.deepEqual(out.defaults, [
+    { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8 },
+    { lr: 0.01, momentum: 0.9 },
+    { lr: 0.01, alpha: 0.9, eps: 1e-7 },
+  ]);
+  const want = [
+    /^ValueError: Invalid beta parameter at index 0: 1\.0 \(a finite number >= 0\.0 and < 1\.0\)$/,
+    /^ValueError: Invalid beta parameter at index 1: -0\.1 /,
+    /^ValueError: Invalid betas: expected 2 numbers, not 0\.9$/,
+    /^ValueError: Invalid epsilon value: 0\.0 \(a finite number > 0\.0\)$/,
+    /^ValueError: Invalid momentum value: nan /,
+    /^TypeError: EvolvedOptimizer\(\) got an unexpected keyword argument 'momentum' \(this rule's hyperparameters: betas, eps\)$/,
+    /^ValueError: Invalid epsilon value: -1\.0 /,
+    /^ValueError: Invalid beta parameter at index 1: 2\.0 /,
+    /^TypeError: EvolvedOptimizer\(\) got an unexpected keyword argument 'momentum' \(this rule's hyperparameters: none: its constants are fixed\)$/,
+  ];
+  want.forEach((re, i) => assert.match(out.refused[i] as string, re));
+  assert.match(out.docs[0] as string, /EvolvedOptimizer\(params, lr=0\.01, betas=\(0\.9, 0\.999\), eps=1e-8\)/);
+  assert.match(out.docs[1] as string, /Hyperparameters: none; the rule's constants are fixed by the search/);
+});
