@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { displayPath } from '../paths.js';
 import type { Rule, Variant } from '../../grammar/ast.js';
 import { parseRule, RuleSyntaxError } from '../../grammar/parser.js';
 import type { HallOfFameEntry } from '../../evolution/records.js';
@@ -125,7 +126,7 @@ export function registerExport(program: Command, out: (s: string) => void): void
         } catch (err) {
           throw new UsageError(`cannot write ${options.output}: ${(err as Error).message}`);
         }
-        out(`wrote ${options.output}`);
+        out(`wrote ${displayPath(options.output)}`);
       } else {
         out(code.trimEnd());
       }

@@ -3,6 +3,7 @@
  * still running), with plots rendered to SVG at report time.
  */
 import type { Command } from 'commander';
+import { displayPath } from '../paths.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { campaignReport } from '../../report/campaign-report.js';
 import { parseIntegerOption } from '../options.js';
@@ -21,6 +22,6 @@ export function registerReport(program: Command, out: (s: string) => void): void
     .action(async (dir: string, options: { output?: string; top?: number }) => {
       // No time stamp: the same folder gives the same page (published reports are checked byte for byte).
       const html = await campaignReport(dir, options.top !== undefined ? { topCurves: options.top } : {});
-      out(`wrote ${new CampaignStore(dir).writeReport(html, options.output)}`);
+      out(`wrote ${displayPath(new CampaignStore(dir).writeReport(html, options.output))}`);
     });
 }
