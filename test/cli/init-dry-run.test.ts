@@ -125,6 +125,9 @@ test('hints name paths relative to the working directory when they lie inside it
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^campaign folder: runs\/rel$/m);
     assert.match(r.out, /^next: autolr report runs\/rel {3}· {3}autolr export runs\/rel --format ts -o best\.ts$/m);
+    const again = await cli('evolve', '--config', config, '--workers', '0', '--backend', 'wasm', '--runs', join(work, 'runs'), '--name', 'rel');
+    assert.equal(again.code, 2, again.err);
+    assert.match(again.err, /runs\/rel already holds a campaign; resume it with --resume runs\/rel,/, 'the store names the folder as the user can type it');
     const init = await cli('init', '-o', join(work, 'here.jsonc'));
     assert.match(init.out, /^wrote here\.jsonc\n.*autolr evolve --config here\.jsonc --dry-run/m);
   } finally {

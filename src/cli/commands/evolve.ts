@@ -169,7 +169,7 @@ function buildConfig(options: EvolveOptions, err: (s: string) => void): { config
     if (options.backend !== undefined) overrides.backend = options.backend;
     if (options.queue !== undefined) overrides.queue = options.queue;
     const config = safeResolve({ ...saved, ...overrides, name: basename(dir) });
-    return { config, runsDir: dirname(dir), resume: true, ...(options.queue !== undefined ? { queueUrl: options.queue } : {}) };
+    return { config, runsDir: displayPath(dirname(dir)), resume: true, ...(options.queue !== undefined ? { queueUrl: options.queue } : {}) };
   }
   const fromFile: Record<string, unknown> = options.config ? readConfigFile(options.config) : {};
   const flags: Record<string, unknown> = {};
@@ -196,7 +196,8 @@ function buildConfig(options: EvolveOptions, err: (s: string) => void): { config
   const merged = { ...fromFile, ...flags };
   if (merged.tasks === undefined) throw new UsageError('give --task (or "tasks" in --config); see "autolr list tasks"');
   const queueUrl = typeof merged.queue === 'string' ? merged.queue : undefined;
-  return { config: safeResolve(merged), runsDir: resolve(options.runs), resume: false, ...(queueUrl !== undefined ? { queueUrl } : {}) };
+  // As the user can type it: the store's own messages ("resume it with --resume …") name folders under it.
+  return { config: safeResolve(merged), runsDir: displayPath(options.runs), resume: false, ...(queueUrl !== undefined ? { queueUrl } : {}) };
 }
 
 function safeResolve(raw: Record<string, unknown>): CampaignConfig {
