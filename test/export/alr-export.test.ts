@@ -264,7 +264,7 @@ test('autolr export writes optimizers for alr baselines and rule text, with the 
   const ts = await cli('export', '--rule', 'rmsprop', '--format', 'ts', '--lr0', '0.002');
   assert.equal(ts.code, 0, ts.err);
   assert.match(ts.out, /export class EvolvedOptimizer extends tf\.Optimizer/);
-  assert.match(ts.out, /constructor\(learningRate = 0\.002\)/);
+  assert.match(ts.out, /constructor\(learningRate = 0\.002, hyperparameters: HyperparameterOptions = \{\}\)/);
   assert.match(ts.out, /\/\/ baseline: {3}rmsprop/);
   const py = await cli('export', '--rule', 'alpha: 0.5 * alpha + grad; update: lr * alpha', '--format', 'py');
   assert.equal(py.code, 0, py.err);

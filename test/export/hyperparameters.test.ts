@@ -3,8 +3,13 @@
  * hyperparameters (export/hyperparameters.ts), and how the exported modules
  * write them. The real-PyTorch runs of the constructors are in torch.test.ts.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { baselineRule, baselinesOf, getBaseline } from '../../src/baselines/registry.js';
 import { lit, scalar } from '../../src/baselines/params.js';
 import type { AlrBaseline } from '../../src/baselines/types.js';
@@ -12,6 +17,7 @@ import type { AlrRule } from '../../src/grammar/ast.js';
 import { constantsInWalkOrder } from '../../src/grammar/emit.js';
 import { parseRule } from '../../src/grammar/parser.js';
 import { printPythonTensorExpr } from '../../src/export/alr-python.js';
+import { generateAlrJs } from '../../src/export/alr-js.js';
 import { exportRule } from '../../src/export/targets.js';
 import { ALR_PARTS, constructorArguments, probeHyperparameters, ruleHyperparameters } from '../../src/export/hyperparameters.js';
 
@@ -167,5 +173,111 @@ describe('the Python module', () => {
     const chained = header('alpha: alpha + grad; beta: beta + 1; sigma: 0.5 * alpha; update: lr * sigma');
     assert.match(chained, /alpha:[\s\S]*sigma:/);
     assert.doesNotMatch(chained, /beta:/);
+  });
+});
+
+// Generated modules import '@tensorflow/tfjs': written below the project's node_modules, they share the test's tfjs.
+mkdirSync(resolve('node_modules/.cache'), { recursive: true });
+const dir = mkdtempSync(resolve('node_modules/.cache/autolr-hyperparameters-'));
+let counter = 0;
+function write(ext: string, content: string): string {
+  const path = join(dir, `h${counter++}.${ext}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+interface TfOptimizerModule {
+  EvolvedOptimizer: {
+    new (lr?: number, options?: Record<string, unknown>): tf.Optimizer & { hyperparameters: Record<string, number> };
+    fromConfig: typeof tf.Optimizer.fromConfig;
+  };
+}
+
+describe('the TF.js optimizer', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Adam's export: as the named baseline (options), or with its parameters written in as anonymous constants. */
+  const adamModule = async (params: Record<string, number>, named: boolean): Promise<TfOptimizerModule> => {
+    const { rule, text } = baselineRule(getBaseline('adam'), params);
+    const info = named ? { text, baseline: { name: 'adam', params: {} } } : { text };
+    return (await import(pathToFileURL(write('mjs', generateAlrJs(rule as AlrRule, info, 'js', 0.01))).href)) as TfOptimizerModule;
+  };
+  /** The weights after 6 steps of a small problem (both tensors), as numbers. */
+  const train = (opt: tf.Optimizer): number[][] => {
+    const w = [tf.variable(tf.tensor1d([0.5, -1, 2, 0.1])), tf.variable(tf.tensor2d([[1, -2], [0.3, 0.7]]))];
+    for (let i = 0; i < 6; i++) {
+      opt.minimize(() => tf.add(tf.sum(tf.mul(tf.sin(w[0] as tf.Variable), tf.square(w[0] as tf.Variable))), tf.sum(tf.square(tf.sub(w[1] as tf.Variable, 3)))), false, w);
+    }
+    const out = w.map((v) => Array.from(v.dataSync()));
+    opt.dispose();
+    tf.dispose(w);
+    return out;
+  };
+
+  it('takes options with the exported values as defaults: its steps equal, bit for bit, those of the rule with the values written in', async () => {
+    const named = await adamModule({}, true);
+    const anonymous = await adamModule({}, false);
+    assert.deepEqual(train(new named.EvolvedOptimizer()), train(new anonymous.EvolvedOptimizer()), 'defaults');
+    const other = { beta1: 0.8, beta2: 0.99, eps: 1e-6 };
+    const written = await adamModule(other, false);
+    const given = train(new named.EvolvedOptimizer(0.01, { beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }));
+    assert.deepEqual(given, train(new written.EvolvedOptimizer()), 'non-default options');
+    assert.notDeepEqual(given, train(new named.EvolvedOptimizer()), 'the options change the steps');
+  });
+
+  it('keeps its options in getConfig, so fromConfig (and a saved model) restores them, and refuses bad ones', async () => {
+    const mod = await adamModule({}, true);
+    const opt = new mod.EvolvedOptimizer(0.02, { beta2: 0.95 });
+    assert.deepEqual(opt.getConfig(), { learningRate: 0.02, beta1: 0.9, beta2: 0.95, epsilon: 1e-8 });
+    const copy = mod.EvolvedOptimizer.fromConfig(mod.EvolvedOptimizer as never, opt.getConfig()) as unknown as { hyperparameters: Record<string, number> };
+    assert.deepEqual(copy.hyperparameters, { beta1: 0.9, beta2: 0.95, epsilon: 1e-8 });
+    assert.throws(() => new mod.EvolvedOptimizer(0.01, { beta1: 1 }), /^Error: EvolvedOptimizer: beta1 must be a finite number >= 0 and < 1, not 1$/);
+    assert.throws(() => new mod.EvolvedOptimizer(0.01, { epsilon: 0 }), /epsilon must be a finite number > 0, not 0/);
+    assert.throws(() => new mod.EvolvedOptimizer(0.01, { beta1: '0.5' }), /beta1 must be a finite number >= 0 and < 1, not 0\.5/);
+    assert.throws(() => new mod.EvolvedOptimizer(0.01, { momentum: 0.5 }), /unknown option momentum \(this rule's hyperparameters: beta1, beta2, epsilon\)/);
+    const evolved = await adamModule({}, false);
+    assert.throws(() => new evolved.EvolvedOptimizer(0.01, { beta1: 0.5 }), /unknown option beta1 \(this rule's hyperparameters: none, its constants are fixed\)/);
+  });
+
+  it('a model saved with its optimizer (includeOptimizer) loads with the options it was built with', async () => {
+    const mod = await adamModule({}, true);
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+    model.compile({ optimizer: new mod.EvolvedOptimizer(0.02, { beta1: 0.5, epsilon: 1e-4 }), loss: 'meanSquaredError' });
+    const x = tf.tensor2d([[0, 1], [1, 0], [1, 1]]);
+    const y = tf.tensor2d([[1], [2], [3]]);
+    await model.fit(x, y, { epochs: 2, verbose: 0 });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+      { includeOptimizer: true },
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    assert.deepEqual((loaded.optimizer as unknown as { hyperparameters: Record<string, number> }).hyperparameters, { beta1: 0.5, beta2: 0.999, epsilon: 1e-4 });
+    tf.dispose([x, y]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('types its options in TypeScript: known options type-check, unknown ones do not', () => {
+    const { rule, text } = baselineRule(getBaseline('adam'));
+    const module = write('ts', generateAlrJs(rule as AlrRule, { text, baseline: { name: 'adam', params: {} } }, 'ts', 0.01));
+    const usage = write(
+      'ts',
+      `import { EvolvedOptimizer } from './${module.split('/').pop()?.replace(/\.ts$/, '.js')}';\n` +
+        'const a = new EvolvedOptimizer(0.01, { beta1: 0.8, epsilon: 1e-6 });\nconst b: number | undefined = a.hyperparameters.beta2;\n' +
+        '// @ts-expect-error: adam has no momentum\nnew EvolvedOptimizer(0.01, { momentum: 0.5 });\nexport { b };\n',
+    );
+    const r = spawnSync(
+      'npx',
+      ['tsc', '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', module, usage],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   });
 });

@@ -230,7 +230,7 @@ describe('runtime/optimizer.ts', () => {
   });
 
   it('has the slots the generator fills', () => {
-    const slots = { ruleText: '', stateNames: '', stateRules: '{}', updateRule: '', className: '', lr0: '', ignoresLr: '' };
+    const slots = { ruleText: '', stateNames: '', stateRules: '{}', updateRule: '', className: '', lr0: '', ignoresLr: '', hyperparameters: '{}', hyperparameterType: '', optionsType: '' };
     assert.doesNotThrow(() => fillSlots(runtimeText('optimizer.ts'), slots));
     assert.throws(() => fillSlots(runtimeText('optimizer.ts'), { ...slots, extra: '' }), /extra/);
   });
