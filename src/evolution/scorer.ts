@@ -70,6 +70,7 @@ export function evaluationSeed(config: CampaignConfig): number {
 }
 
 interface Unstored {
+  readonly fidelity: Fidelity;
   readonly order: number;
   readonly rule: Rule;
   readonly context: string;
@@ -79,7 +80,8 @@ interface Unstored {
 
 export class Scorer {
   private readonly unstored: Unstored[] = [];
-  private readonly pending = new Map<string, Promise<TaskOutcome>>();
+  /** Runs in flight by fidelity: a generation's full runs may start while its cheap stage is still being stored. */
+  private readonly pending: Record<Fidelity, Map<string, Promise<TaskOutcome>>> = { cheap: new Map(), full: new Map() };
   /** Campaigns on the tasks' own budgets keep the cache context they always had, so their caches stay valid. */
   private readonly budgetsKey: string;
 
@@ -105,7 +107,16 @@ export class Scorer {
     const rules = candidates.map((c) => parseRule(c.text, config.variant));
     const firstLevel: Fidelity = config.multiFidelity ? 'cheap' : 'full';
     await this.ensureReferences(firstLevel, log);
-    const first = await this.scoreAll(candidates.map((c, i) => ({ rule: rules[i] as Rule, text: c.text, order: i })), firstLevel);
+    // Full runs start as soon as a candidate is known to be promoted (see `earlyPromotion`), not after the whole cheap stage.
+    const started = new Map<number, Promise<Outcomes>>();
+    const startFull = (i: number): void => void started.set(i, this.scoreTasks(rules[i] as Rule, (candidates[i] as Individual).text, 'full', i));
+    const early = config.multiFidelity ? this.earlyPromotion(candidates, generation, hurdleState) : undefined;
+    const onScored = early && ((i: number, outcomes: Outcomes): void => (early(i, outcomes) ? startFull(i) : undefined));
+    const first = await this.scoreAll(
+      candidates.map((c, i) => ({ rule: rules[i] as Rule, text: c.text, order: i })),
+      firstLevel,
+      onScored,
+    );
     const firstCombined = first.map((o) => this.combine(o, firstLevel));
     if (!config.multiFidelity) {
       const scored = candidates.map((c, i) => scoredCandidate(c, {}, first[i], firstCombined[i] as number));
@@ -117,8 +128,11 @@ export class Scorer {
       const passed = s >= hurdle && allFinished(first[i] as Outcomes);
       return (candidates[i] as Individual).origin.kind === 'seed' || passed ? [i] : [];
     });
+    for (const i of started.keys()) if (!promotedIndex.includes(i)) throw new Error(`internal error: candidate ${i} started at full fidelity but was not promoted`);
     await this.ensureReferences('full', log);
-    const full = await this.scoreAll(promotedIndex.map((i) => ({ rule: rules[i] as Rule, text: (candidates[i] as Individual).text, order: i })), 'full');
+    for (const i of promotedIndex) if (!started.has(i)) startFull(i);
+    const full = await Promise.all(promotedIndex.map((i) => started.get(i) as Promise<Outcomes>));
+    this.flush('full');
     const second: Array<Outcomes | undefined> = candidates.map(() => undefined);
     promotedIndex.forEach((i, k) => (second[i] = full[k]));
     this.counters.promoted += promotedIndex.length;
@@ -152,10 +166,44 @@ export class Scorer {
     return { hurdle: Math.max(quantile(basis, this.config.hurdleQuantile), seedFloor ?? -Infinity), seedFloor };
   }
 
+  /**
+   * Which candidates can start their full run as soon as their cheap score
+   * is in: seeds always (they are promoted whatever they score), and, once
+   * the hurdle no longer depends on this generation (from the second
+   * generation on it is the previous one's quantile and the seed floor),
+   * those that pass it. Undefined when full runs must wait for the stage:
+   * a multi-task campaign whose full reference scores are not in yet.
+   *
+   * Starting early changes when full runs are looked up and started, not
+   * what they return, nor what is stored: results are stored per fidelity
+   * in candidate order, and a run in flight is shared until its stage is
+   * stored, so hit counts and results do not depend on arrival order. What
+   * it buys: the workers no longer idle at the end of the cheap stage while
+   * the slowest cheap runs finish.
+   */
+  private earlyPromotion(candidates: readonly Individual[], generation: number, state: HurdleState): ((i: number, outcomes: Outcomes) => boolean) | undefined {
+    const { tasks } = this.config;
+    if (tasks.length > 1 && Object.keys(this.references.full).length !== tasks.length) return undefined;
+    const hurdleKnown = state.previousCheapScores.length > 0 && !(generation === 0 && state.seedFloor === undefined);
+    const known = hurdleKnown ? this.hurdle(candidates, [], [], generation, state).hurdle : undefined;
+    return (i, outcomes) =>
+      (candidates[i] as Individual).origin.kind === 'seed' || (known !== undefined && this.combine(outcomes, 'cheap') >= known && allFinished(outcomes));
+  }
+
   /** Scores rules on every task at one fidelity, then stores the new results in candidate order. */
-  private async scoreAll(items: ReadonlyArray<{ rule: Rule; text: string; order: number }>, fidelity: Fidelity): Promise<Outcomes[]> {
-    const outcomes = await Promise.all(items.map((it) => this.scoreTasks(it.rule, it.text, fidelity, it.order)));
-    this.flush();
+  private async scoreAll(
+    items: ReadonlyArray<{ rule: Rule; text: string; order: number }>,
+    fidelity: Fidelity,
+    onScored?: (order: number, outcomes: Outcomes) => void,
+  ): Promise<Outcomes[]> {
+    const outcomes = await Promise.all(
+      items.map(async (it) => {
+        const o = await this.scoreTasks(it.rule, it.text, fidelity, it.order);
+        onScored?.(it.order, o);
+        return o;
+      }),
+    );
+    this.flush(fidelity);
     return outcomes;
   }
 
@@ -169,11 +217,14 @@ export class Scorer {
     return Object.fromEntries(entries);
   }
 
-  private flush(): void {
-    this.unstored.sort((a, b) => a.order - b.order);
-    for (const u of this.unstored) this.cache.store(u.rule, u.context, u.outcome, u.text);
+  /** Stores `fidelity`'s new results in candidate order; another fidelity's runs still in flight stay pending. */
+  private flush(fidelity: Fidelity): void {
+    const ready = this.unstored.filter((u) => u.fidelity === fidelity).sort((a, b) => a.order - b.order);
+    for (const u of ready) this.cache.store(u.rule, u.context, u.outcome, u.text);
+    const rest = this.unstored.filter((u) => u.fidelity !== fidelity);
     this.unstored.length = 0;
-    this.pending.clear();
+    this.unstored.push(...rest);
+    this.pending[fidelity].clear();
   }
 
   // Nothing is awaited before the look-up and the job start, so across a stage they happen
@@ -192,17 +243,17 @@ export class Scorer {
       return hit.value;
     }
     const key = `${ruleHash(rule)}|${context}`;
-    const inFlight = this.pending.get(key);
+    const inFlight = this.pending[fidelity].get(key);
     if (inFlight) {
       counters.cacheHits++;
       counters.structureHits++;
       return inFlight;
     }
     const p = this.runAveraged(text, task, fidelity, seeds).then((outcome) => {
-      this.unstored.push({ order, rule, context, outcome, text });
+      this.unstored.push({ fidelity, order, rule, context, outcome, text });
       return outcome;
     });
-    this.pending.set(key, p);
+    this.pending[fidelity].set(key, p);
     return p;
   }
 
