@@ -45,10 +45,18 @@ interface Measured {
   /** From creating the pool to closing it. */
   readonly wallMs: number;
   readonly tally: Tally;
+  /** CPU time of this process, worker threads included, over the same span: what the campaign cost, whatever else the machine ran. */
+  readonly cpuMs?: number;
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 async function campaign(name: string, settings: Record<string, unknown>): Promise<Measured> {
   const started = performance.now();
+  const cpuStarted = cpuMs();
   const tally: Tally = { cheap: { runs: 0, trainMs: 0 }, full: { runs: 0, trainMs: 0 } };
   const config = resolveConfig({
     name,
@@ -68,7 +76,7 @@ async function campaign(name: string, settings: Record<string, unknown>): Promis
   } finally {
     await pool.close();
   }
-  return { summary, wallMs: performance.now() - started, tally };
+  return { summary, wallMs: performance.now() - started, tally, cpuMs: cpuMs() - cpuStarted };
 }
 
 await initBackend('wasm');
@@ -95,6 +103,11 @@ console.log(`promoted to full fidelity (b): ${((100 * engine.counters.promoted) 
 const runsOf = (t: Tally): string =>
   (['cheap', 'full'] as const).map((f) => `${t[f].runs} ${f}${t[f].runs > 0 ? ` (mean ${(t[f].trainMs / t[f].runs / 1000).toFixed(2)} s)` : ''}`).join(', ');
 console.log(`training runs: (a) ${runsOf(plainRun.tally)}; (b) ${runsOf(engineRun.tally)}`);
+const cpuOf = (m: Measured): number => m.cpuMs ?? NaN;
+console.log(
+  `CPU time: (a) ${(cpuOf(plainRun) / 1000).toFixed(1)} s, (b) ${(cpuOf(engineRun) / 1000).toFixed(1)} s: candidates per CPU-hour, b / a: ${(cpuOf(plainRun) / cpuOf(engineRun)).toFixed(2)}x ` +
+    `(the wall-time ratio on ${workers} otherwise idle cores approaches ${workers}x this less the overhead)`,
+);
 // The ratio with no overhead: (a)'s training time against (b)'s spread evenly over its workers.
 const trainMs = (t: Tally): number => t.cheap.trainMs + t.full.trainMs;
 const ideal = trainMs(plainRun.tally) / (trainMs(engineRun.tally) / workers);
