@@ -24,6 +24,7 @@
 //
 // Default learning rate 0.001 (the rate autolr trained with; this rule's steps do not depend on it). The module imports '@tensorflow/tfjs';
 // with tfjs-node, import that package instead (they share @tensorflow/tfjs-core).
+// Hyperparameters: none; the rule's constants are fixed by the search (they are not a known optimizer's parameters).
 /* eslint-disable */
 
 import * as tf from '@tensorflow/tfjs';
@@ -82,7 +83,37 @@ let warnedIgnoredLr = false;
 /** The per-variable states this rule keeps (the others stay zero and are never read). */
 export const stateNames = ['alpha', 'beta', 'sigma'];
 
-// Each kept state's new value, then the update, as tfjs calls over the step's inputs x.
+/**
+ * The hyperparameters the constructor takes, by option name: the name the
+ * rule's expressions read it by, its default (the exported value) and its
+ * range (each bound [value, inclusive], or null). Empty when the rule's
+ * constants are fixed (an evolved rule's are fixed by the search).
+ */
+const hyperparameterSpecs = {};
+
+/** Options (defaults for those not given) as the values the rule reads, each checked against its range. */
+function resolveHyperparameters(given) {
+  const options = Object.keys(hyperparameterSpecs);
+  for (const key of Object.keys(given)) {
+    if (!options.includes(key)) throw new Error(`EvolvedOptimizer: unknown option ${key} (this rule's hyperparameters: ${options.join(', ') || 'none, its constants are fixed'})`);
+  }
+  const h = {};
+  for (const [option, spec] of Object.entries(hyperparameterSpecs)) {
+    const v = given[option] ?? spec.value;
+    const inside = (b, above) => {
+      if (b === null || typeof v !== 'number') return true;
+      return above ? (b[1] ? v >= b[0] : v > b[0]) : b[1] ? v <= b[0] : v < b[0];
+    };
+    if (!(typeof v === 'number' && Number.isFinite(v) && inside(spec.min, true) && inside(spec.max, false))) {
+      const range = [spec.min && `${spec.min[1] ? '>=' : '>'} ${spec.min[0]}`, spec.max && `${spec.max[1] ? '<=' : '<'} ${spec.max[0]}`].filter((t) => t).join(' and ');
+      throw new Error(`EvolvedOptimizer: ${option} must be a finite number${range === '' ? '' : ` ${range}`}, not ${String(v)}`);
+    }
+    h[spec.name] = v;
+  }
+  return h;
+}
+
+// Each kept state's new value, then the update, as tfjs calls over the step's inputs x (hyperparameters in x.h).
 const stateRules = {
   alpha: (x) => x.grad,
   beta: (x) => c(x.step),
@@ -92,9 +123,12 @@ const updateRule = (x) => tf.where(tf.greater(tf.neg(pmin(x.alpha, tf.where(tf.g
 
 /**
  * One step for one weight tensor: each state in order alpha, beta, sigma (each
- * seeing the states already updated), then the update; w ← w − update.
+ * seeing the states already updated), then the update; w ← w − update. h: the
+ * hyperparameters (resolveHyperparameters), the defaults when absent.
  */
-export function ruleStep(x) {
+export function ruleStep(inputs) {
+  // Without h, the defaults: the exported values.
+  const x = { ...inputs, h: inputs.h ?? resolveHyperparameters({}) };
   for (const s of stateNames) (x)[s] = (stateRules[s])(x);
   const update = updateRule(x);
   const states = Object.fromEntries(stateNames.map((s) => [s, tf.broadcastTo(x[s], x.grad.shape)]));
@@ -103,6 +137,9 @@ export function ruleStep(x) {
 
 /**
  * The evolved optimizer: use it as any tfjs optimizer (model.compile({ optimizer: new EvolvedOptimizer() })).
+ * new EvolvedOptimizer(learningRate, options) takes the rule's hyperparameters
+ * as options, as tf.train.adam(learningRate, beta1, beta2, epsilon) takes
+ * its own; getConfig saves them with the model.
  *
  * Its states belong to the variables by position, as tfjs's own optimizers'
  * do: the i-th variable of every step uses the i-th states. Names cannot
@@ -121,10 +158,12 @@ export class EvolvedOptimizer extends tf.Optimizer {
     return "autolr.Evolved716774f0439def2b";
   }
 
-  constructor(learningRate = 0.001) {
+  constructor(learningRate = 0.001, hyperparameters = {}) {
     super();
     if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) throw new Error('EvolvedOptimizer: learningRate must be a finite number');
     this.learningRate = learningRate;
+    this.h = resolveHyperparameters(hyperparameters);
+    this.hyperparameters = Object.fromEntries(Object.entries(hyperparameterSpecs).map(([option, spec]) => [option, (this.h)[spec.name]]));
     this.perVariable = [];
     if (ignoresLr && !warnedIgnoredLr) {
       warnedIgnoredLr = true;
@@ -149,7 +188,7 @@ export class EvolvedOptimizer extends tf.Optimizer {
       if (gradient == null) return;
       tf.tidy(() => {
         // The states first, so that a stray "<variable>/grad" weight cannot stand in for the gradient.
-        const r = ruleStep({ ...state, grad: gradient, lr: this.learningRate, step });
+        const r = ruleStep({ ...state, grad: gradient, lr: this.learningRate, step, h: this.h });
         for (const s of stateNames) (state[s]).assign(r[s]);
         variable.assign(tf.sub(variable, r.update));
       });
@@ -216,11 +255,13 @@ export class EvolvedOptimizer extends tf.Optimizer {
   }
 
   getConfig() {
-    return { learningRate: this.learningRate };
+    return { learningRate: this.learningRate, ...this.hyperparameters };
   }
 
   static fromConfig(cls, config) {
-    return new cls(config.learningRate);
+    // Only the options: tf.loadLayersModel adds entries of its own (customObjects).
+    const options = Object.fromEntries(Object.keys(hyperparameterSpecs).filter((k) => k in config).map((k) => [k, config[k]]));
+    return new cls(config.learningRate, options);
   }
 }
 

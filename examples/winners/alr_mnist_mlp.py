@@ -23,6 +23,7 @@
 # (It reads lr only in a comparison that picks a branch; lr never scales a step.)
 #
 # Default learning rate 0.001 (the rate autolr trained with; this rule does not use it).
+# Hyperparameters: none; the rule's constants are fixed by the search (they are not a known optimizer's parameters).
 
 import math
 
@@ -147,20 +148,25 @@ STATE_NAMES = ("alpha", "beta", "sigma")
 DEFAULT_LR = 0.001
 # Warned at construction: the update never takes lr as a value.
 LR_IGNORED = "this rule ignores lr: lr=, --lr0 and schedulers have no effect; its step size is fixed by the rule. (It reads lr only in a comparison that picks a branch; lr never scales a step.)"
+# The constructors' keyword arguments for the rule's hyperparameters, checked by resolve_hyperparameters.
+HYPERPARAMETERS = {}
+HYPERPARAMETERS_NOTE = "Hyperparameters: none; the rule's constants are fixed by the search (they are not a known optimizer's parameters)."
 
-# Each kept state's new value, then the update, as calls on the operation table o over the step's inputs x.
+# Each kept state's new value, then the update, as calls on the operation table o over the step's inputs x
+# and the hyperparameters h.
 STATE_RULES = {
-    "alpha": lambda o, x: x["grad"],
-    "beta": lambda o, x: o.c(x["step"]),
-    "sigma": lambda o, x: x["beta"],
+    "alpha": lambda o, x, h: x["grad"],
+    "beta": lambda o, x, h: o.c(x["step"]),
+    "sigma": lambda o, x, h: x["beta"],
 }
 
 
-def update_rule(o, x):
+def update_rule(o, x, h):
     return o.where((o.neg(o.pmin(x["alpha"], o.where((o.cos(o.pmax(x["sigma"], o.where((x["grad"] < o.neg(o.c((-0.798)))), x["sigma"], x["grad"]))) > o.add(o.where((x["grad"] > x["grad"]), o.c(0.915), x["sigma"]), x["beta"])), x["beta"], o.where((o.neg(x["beta"]) >= o.neg(o.where((o.square(x["alpha"]) == x["beta"]), x["grad"], o.add(o.abs(o.sigmoid(o.neg(o.sub(o.where((o.c(x["step"]) != x["sigma"]), o.c(x["step"]), x["sigma"]), x["alpha"])))), o.neg(o.c(x["lr"])))))), x["alpha"], o.where((x["sigma"] >= x["alpha"]), x["alpha"], o.c(x["step"])))))) > o.psqrt(x["beta"])), o.plog10(o.cos(x["alpha"])), x["grad"])
 
 
 # ---- the optimizers: rule_step runs STATE_RULES and update_rule (above) ----
+import numbers
 import warnings
 
 
@@ -171,26 +177,89 @@ def _warn_if_lr_ignored():
         warnings.warn(LR_IGNORED, UserWarning, stacklevel=3)
 
 
-def rule_step(o, grad, state, lr, step):
+def _bound_text(low, high):
+    parts = []
+    if low is not None:
+        parts.append("%s %r" % (">=" if low[1] else ">", low[0]))
+    if high is not None:
+        parts.append("%s %r" % ("<=" if high[1] else "<", high[0]))
+    return " and ".join(parts)
+
+
+def resolve_hyperparameters(owner, given):
+    """The hyperparameters h the rule reads, by name, from a constructor's keyword
+    arguments (HYPERPARAMETERS: keyword -> its values; several make a tuple, as torch's
+    betas), defaults for those not given. Each value is checked against its range with
+    torch's wording ("Invalid beta parameter at index 0: ..."); an unknown keyword is a TypeError."""
+    unknown = sorted(k for k in given if k not in HYPERPARAMETERS)
+    if unknown:
+        takes = ", ".join(HYPERPARAMETERS) or "none: its constants are fixed"
+        raise TypeError("%s got an unexpected keyword argument %r (this rule's hyperparameters: %s)" % (owner, unknown[0], takes))
+    h = {}
+    for keyword, members in HYPERPARAMETERS.items():
+        if keyword not in given:
+            values = [m[1] for m in members]
+        elif len(members) == 1:
+            values = [given[keyword]]
+        else:
+            values = given[keyword]
+            if not isinstance(values, (tuple, list)) or len(values) != len(members):
+                raise ValueError("Invalid %s: expected %d numbers, not %r" % (keyword, len(members), values))
+        for (name, _default, low, high, what), value in zip(members, values):
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            if ok and low is not None:
+                ok = value >= low[0] if low[1] else value > low[0]
+            if ok and high is not None:
+                ok = value <= high[0] if high[1] else value < high[0]
+            if not ok:
+                rule = _bound_text(low, high)
+                raise ValueError("Invalid %s: %r (%s)" % (what, value, "a finite number " + rule if rule else "a finite number"))
+            h[name] = float(value)
+    return h
+
+
+def _hyperparameter_keywords(h):
+    """h as the constructors' keyword arguments (inverse of resolve_hyperparameters)."""
+    out = {}
+    for keyword, members in HYPERPARAMETERS.items():
+        values = tuple(h[m[0]] for m in members)
+        out[keyword] = values if len(members) > 1 else values[0]
+    return out
+
+
+def _noted(cls):
+    """Appends HYPERPARAMETERS_NOTE (the keywords this rule takes, or why it takes none) to a class's docstring."""
+    if cls.__doc__:
+        cls.__doc__ += "\n\n" + HYPERPARAMETERS_NOTE
+    return cls
+
+
+def rule_step(o, grad, state, lr, step, h=None):
     """One step for one weight: each state in order alpha, beta, sigma (each seeing
     the states already updated), then the update; the caller does w <- w - update.
     state maps STATE_NAMES to arrays shaped like grad (zeros before the first step);
     step counts the steps taken before this one; lr and step may be numbers or scalar
-    tensors (Keras passes variables), the table's c() converts them. Returns (new_state, update)."""
+    tensors (Keras passes variables), the table's c() converts them; h holds the
+    hyperparameters (resolve_hyperparameters; the defaults when None). Returns (new_state, update)."""
+    if h is None:
+        h = resolve_hyperparameters("rule_step()", {})
     x = dict(state)
     x["grad"] = grad
     x["lr"] = lr
     x["step"] = step
     for n in STATE_NAMES:
-        x[n] = STATE_RULES[n](o, x)
-    update = update_rule(o, x)
+        x[n] = STATE_RULES[n](o, x, h)
+    update = update_rule(o, x, h)
     return {n: o.like(x[n], grad) for n in STATE_NAMES}, o.like(update, grad)
 
 
+@_noted
 class NumpyOptimizer:
-    """The rule on plain NumPy arrays: opt.step(weights, grads) updates each weight in place."""
+    """The rule on plain NumPy arrays: opt.step(weights, grads) updates each weight in place.
+    NumpyOptimizer(lr=DEFAULT_LR, **hyperparameters): the keywords of HYPERPARAMETERS."""
 
-    def __init__(self, lr=DEFAULT_LR):
+    def __init__(self, lr=DEFAULT_LR, **hyperparameters):
+        self.h = resolve_hyperparameters("NumpyOptimizer()", hyperparameters)
         _warn_if_lr_ignored()
         import numpy
 
@@ -205,7 +274,7 @@ class NumpyOptimizer:
             for i, (w, g) in enumerate(zip(weights, grads)):
                 g = self.np.asarray(g, dtype=self.ops.dtype)
                 state = self.states.setdefault(i, {n: self.np.zeros_like(g) for n in STATE_NAMES})
-                new, update = rule_step(self.ops, g, state, self.lr, self.iterations)
+                new, update = rule_step(self.ops, g, state, self.lr, self.iterations, self.h)
                 self.states[i] = new
                 w -= update.astype(w.dtype)
         self.iterations += 1
@@ -214,15 +283,19 @@ class NumpyOptimizer:
 try:
     import torch
 
+    @_noted
     class EvolvedOptimizer(torch.optim.Optimizer):
-        """The evolved rule as a PyTorch optimizer: EvolvedOptimizer(model.parameters(), lr=...).
+        """The evolved rule as a PyTorch optimizer: EvolvedOptimizer(model.parameters(), lr=...,
+        **hyperparameters), the keywords of HYPERPARAMETERS, kept in each param group as
+        torch.optim keeps betas or momentum (so a group may set its own).
         Its state (STATE_NAMES and the step count) is saved by state_dict()."""
 
-        def __init__(self, params, lr=DEFAULT_LR):
+        def __init__(self, params, lr=DEFAULT_LR, **hyperparameters):
             if not (isinstance(lr, (int, float)) and math.isfinite(lr)):
                 raise ValueError("EvolvedOptimizer: lr must be a finite number, not %r" % (lr,))
+            h = resolve_hyperparameters("EvolvedOptimizer()", hyperparameters)
             _warn_if_lr_ignored()
-            super().__init__(params, dict(lr=float(lr)))
+            super().__init__(params, dict(lr=float(lr), **_hyperparameter_keywords(h)))
 
         @torch.no_grad()
         def step(self, closure=None):
@@ -231,6 +304,7 @@ try:
                 with torch.enable_grad():
                     loss = closure()
             for group in self.param_groups:
+                h = resolve_hyperparameters("EvolvedOptimizer param group", {k: group[k] for k in HYPERPARAMETERS})
                 for p in group["params"]:
                     if p.grad is None:
                         continue
@@ -240,7 +314,7 @@ try:
                         for n in STATE_NAMES:
                             state[n] = torch.zeros_like(p)
                     ops = TorchOps(torch, p.dtype, p.device)
-                    new, update = rule_step(ops, p.grad, {n: state[n] for n in STATE_NAMES}, float(group["lr"]), state["step"])
+                    new, update = rule_step(ops, p.grad, {n: state[n] for n in STATE_NAMES}, float(group["lr"]), state["step"], h)
                     for n in STATE_NAMES:
                         state[n].copy_(new[n])
                     p.sub_(update)
@@ -261,14 +335,24 @@ except ImportError:
 if _KERAS_3:
 
     @keras.saving.register_keras_serializable(package="autolr")
+    @_noted
     class EvolvedKerasOptimizer(keras.optimizers.Optimizer):
         """The evolved rule as a Keras 3 optimizer, on any backend:
-        model.compile(optimizer=EvolvedKerasOptimizer(learning_rate=...), ...).
-        Its states are optimizer variables (one per STATE_NAMES and weight), saved with the model."""
+        model.compile(optimizer=EvolvedKerasOptimizer(learning_rate=..., **hyperparameters), ...),
+        the keywords of HYPERPARAMETERS (the other keywords go to keras.optimizers.Optimizer).
+        Its states are optimizer variables (one per STATE_NAMES and weight), saved with the model;
+        its hyperparameters are in get_config()."""
 
         def __init__(self, learning_rate=DEFAULT_LR, name="evolved", **kwargs):
+            given = {k: kwargs.pop(k) for k in list(kwargs) if k in HYPERPARAMETERS}
+            self._hyperparameters = resolve_hyperparameters("EvolvedKerasOptimizer()", given)
             _warn_if_lr_ignored()
             super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update(_hyperparameter_keywords(self._hyperparameters))
+            return config
 
         def build(self, variables):
             if self.built:
@@ -283,7 +367,7 @@ if _KERAS_3:
             i = self._get_variable_index(variable)
             state = {n: self._rule_states[n][i] for n in STATE_NAMES}
             # iterations counts the steps applied before this one, as the rule's step does.
-            new, update = rule_step(ops, ops.c(gradient), state, ops.c(learning_rate), ops.c(self.iterations))
+            new, update = rule_step(ops, ops.c(gradient), state, ops.c(learning_rate), ops.c(self.iterations), self._hyperparameters)
             for n in STATE_NAMES:
                 self.assign(state[n], new[n])
             self.assign_sub(variable, update)
