@@ -157,6 +157,38 @@ describe('the Python module', () => {
     assert.match(evolved, /o\.c\(0\.9\)/);
   });
 
+  it('EvolvedKerasOptimizer takes the same keywords, passes Keras\' own on, and keeps its hyperparameters in get_config (a minimal Keras 3 base)', (t) => {
+    if (spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0) return t.skip('python3 with numpy is not installed');
+    const { rule, text } = baselineRule(getBaseline('adam'));
+    const kerasDir = mkdtempSync(join(dir, 'keras-'));
+    mkdirSync(join(kerasDir, 'keras'));
+    // Only what construction and get_config touch: the protocol itself is exercised in keras.test.ts.
+    writeFileSync(
+      join(kerasDir, 'keras', '__init__.py'),
+      'import types\n__version__ = "3.0.0-fake"\nsaving = types.SimpleNamespace(register_keras_serializable=lambda package=None, name=None: (lambda cls: cls))\n' +
+        'class Optimizer:\n    def __init__(self, learning_rate=0.001, name=None, **kwargs):\n        self.learning_rate, self.name, self.kwargs = learning_rate, name, kwargs\n' +
+        '    def get_config(self):\n        return dict(name=self.name, learning_rate=self.learning_rate, **self.kwargs)\n' +
+        'optimizers = types.SimpleNamespace(Optimizer=Optimizer)\n',
+    );
+    writeFileSync(join(kerasDir, 'adam_keras_h.py'), exportRule(rule, { text, baseline: { name: 'adam', params: {} } }, 'py', 0.01));
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import json, adam_keras_h as m\nk = m.EvolvedKerasOptimizer(learning_rate=0.02, betas=(0.8, 0.99), clipnorm=1.0)\nc = k.get_config()\n' +
+          'again = m.EvolvedKerasOptimizer(**c)\ntry:\n    m.EvolvedKerasOptimizer(eps=-1.0)\n    bad = "accepted"\nexcept ValueError as e:\n    bad = str(e)\n' +
+          'print(json.dumps({"config": c, "again": again.get_config(), "h": k._hyperparameters, "bad": bad}))',
+      ],
+      { cwd: kerasDir, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { config: unknown; again: unknown; h: unknown; bad: string };
+    assert.deepEqual(out.config, { name: 'evolved', learning_rate: 0.02, clipnorm: 1, betas: [0.8, 0.99], eps: 1e-8 });
+    assert.deepEqual(out.again, out.config, 'from its config, the same optimizer');
+    assert.deepEqual(out.h, { beta1: 0.8, beta2: 0.99, eps: 1e-8 });
+    assert.match(out.bad, /^Invalid epsilon value: -1\.0 /);
+  });
+
   it('the header lists only the states the update depends on', () => {
     const header = (t: string): string => {
       const py = exportRule(alr(t), { text: t }, 'py');
