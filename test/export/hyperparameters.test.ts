@@ -313,3 +313,19 @@ describe('the TF.js optimizer', () => {
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   });
 });
+
+describe('exports from a campaign folder', () => {
+  it('a seeded baseline takes its hyperparameters as constructor arguments; an evolved rule takes none', async () => {
+    const { campaignRule } = await import('../../src/cli/commands/export.js');
+    const campaign = resolve(import.meta.dirname, '..', '..', 'examples', 'runs', 'alr-mnist-mlp');
+    const seed = campaignRule(campaign, { id: 'g0-3' }); // the adam seed
+    assert.deepEqual(seed.info.baseline, { name: 'adam', params: {} });
+    const found = ruleHyperparameters(seed.rule as AlrRule, seed.info);
+    assert.equal(found.baseline, 'adam');
+    assert.deepEqual(found.exposed.map((p) => [p.name, p.value]), [['beta1', 0.9], ['beta2', 0.999], ['eps', 1e-8]]);
+    assert.match(exportRule(seed.rule, seed.info, 'py', 0.001), /EvolvedOptimizer\(params, lr=0\.001, betas=\(0\.9, 0\.999\), eps=1e-8\)/);
+    const evolved = campaignRule(campaign, { rank: 1 });
+    assert.equal(evolved.info.baseline, undefined);
+    assert.equal(ruleHyperparameters(evolved.rule as AlrRule, evolved.info).exposed.length, 0);
+  });
+});

@@ -74,6 +74,9 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
       combined: entry.combined,
       scores: entry.scores,
       ...(entry.test ? { test: entry.test } : {}),
+      // A seeded baseline exports with its hyperparameters as constructor arguments, as `--rule NAME` does
+      // (the probe checks the entry's tree against the baseline's text and reads the values from the tree).
+      ...(entry.origin?.kind === 'seed' ? { baseline: { name: entry.origin.baseline, params: {} } } : {}),
     },
   };
 }
