@@ -3,16 +3,12 @@
  * hall of fame and every baseline are re-scored with the same seeds).
  */
 import type { TestScores } from './records.js';
+import { testMetric } from '../tasks/metrics.js';
 import { meanInterval, verdictOf, type MeanInterval, type Verdict } from '../stats/interval.js';
 
-/**
- * Test metrics where less is better (the PINN's relative error); every other
- * metric (accuracy, score) is better higher.
- */
-const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['relative_error']);
-
+/** True for errors (the PINN's relative error): which way a paired difference counts as better. */
 export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.has(metric);
+  return testMetric(metric).lowerIsBetter;
 }
 
 export interface PairedComparison {

@@ -4,6 +4,7 @@
  * campaign tuned — on each task, by a paired difference whose 95 % interval
  * excludes zero? `hof` and the report print it first.
  */
+import { describeMetric, testMetric } from '../tasks/metrics.js';
 import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
 import { comparedTests, finishedRuns, type HallOfFameEntry, type TestScores } from './records.js';
 
@@ -26,13 +27,8 @@ export interface DiscoveryVerdict {
   readonly headline: string;
 }
 
-/** Test metrics in words (tasks' `test()` name them by key: classification `accuracy`, the PINN `relative_error`). */
-const METRIC_WORDS: Readonly<Record<string, string>> = { accuracy: 'test accuracy', relative_error: 'relative L2 error', score: 'test score' };
-
-/** A test metric in words with its direction, e.g. "relative L2 error, lower is better": for headings and the report's opening. */
-export function describeMetric(metric: string): string {
-  return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, ' ')}, ${lowerIsBetter(metric) ? 'lower' : 'higher'} is better`;
-}
+/** A test metric in words with its direction (tasks/metrics.ts), for headings and the report's opening. */
+export { describeMetric };
 
 const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
 
@@ -85,7 +81,7 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
 function clause(v: TaskVerdict): string {
   const c = v.comparison;
   const interval = c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : ' (too few finished runs for an interval)';
-  return `${v.task}${v.heldOut ? ' (held out)' : ''}: ${signed(c.meanDiff)}${interval} ${v.metric} vs ${v.baseline}`;
+  return `${v.task}${v.heldOut ? ' (held out)' : ''}: ${signed(c.meanDiff)}${interval} ${testMetric(v.metric).words} vs ${v.baseline}`;
 }
 
 function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly TaskVerdict[]): string {

@@ -37,7 +37,7 @@ test('tuned: the rule against the best tuned baseline per task, held-out tasks n
     ['a', 'rex', false, 'better'],
     ['b', 'rex', true, 'no detectable difference'],
   ]);
-  assert.match(v.headline, /^Evolution's best rule, g5-1, at its tuned lr0, beat the best tuned baseline on 1 of 2 tasks \(a: \+0\.0200 \[\+0\.0200, \+0\.0200\] accuracy vs rex\); no detectable difference on b \(held out\): /);
+  assert.match(v.headline, /^Evolution's best rule, g5-1, at its tuned lr0, beat the best tuned baseline on 1 of 2 tasks \(a: \+0\.0200 \[\+0\.0200, \+0\.0200\] test accuracy vs rex\); no detectable difference on b \(held out\): /);
   assert.doesNotMatch(v.headline, /rates as searched/);
 });
 
