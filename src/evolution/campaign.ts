@@ -208,7 +208,7 @@ function checkConfigUnchanged(saved: CampaignConfig, current: CampaignConfig, wh
   const changed = keys.filter((k) => !mayChange.has(k) && value(saved, k) !== value(current, k));
   if (changed.length > 0) {
     throw new CampaignFolderError(
-      `${where}/config.json differs from the campaign's checkpoint in ${changed.map((k) => `"${k}"`).join(', ')}: a resumed campaign keeps its own settings (only workers and backend may change); restore config.json, or start a new campaign`,
+      `${where}/config.json differs from the campaign's checkpoint in ${changed.map((k) => `"${k}"`).join(', ')}: a resumed campaign keeps its own settings (only workers, backend and queue may change); restore config.json, or start a new campaign`,
     );
   }
 }
