@@ -70,7 +70,7 @@ test('evolve --dry-run prints the resolved config, the seeded rules and the cost
   assert.deepEqual(json.config.tasks, ['synthetic', 'helmholtz-250']);
   assert.deepEqual(json.seeds, [{ baseline: 'constant', rule: 'epoch: lr0' }]);
   assert.deepEqual(json.cost.map((s) => s.stage), ['references', 'search', 're-scoring', 'tuning']);
-  assert.deepEqual(json.cost[0], { stage: 'references', cheapRuns: 2, fullRuns: 2, how: 'the reference constant once per task and fidelity, to normalise the scores' });
+  assert.deepEqual(json.cost[0], { stage: 'references', tasks: ['synthetic', 'helmholtz-250'], cheapRuns: 2, fullRuns: 2, how: 'the reference constant once per task and fidelity, to normalise the scores' });
   assert.equal(existsSync(runs), false);
 
   // The checks a new campaign makes before its folder exists refuse a dry run too.
@@ -78,6 +78,37 @@ test('evolve --dry-run prints the resolved config, the seeded rules and the cost
   assert.equal(crowded.code, 2);
   assert.match(crowded.err, /16 baselines are seeded but the population holds 4/);
   assert.equal(existsSync(runs), false);
+});
+
+test('evolve --dry-run --measure times one run per task and fidelity here and estimates each stage from them; --measure alone is refused', async () => {
+  const runs = join(work, 'runs-measured');
+  const args = ['evolve', '--task', 'synthetic', '--validation', 'helmholtz-500', '--budgets', '{"cheap": {"epochs": 2}, "full": {"epochs": 3}}', '--seeds', 'constant', '--population', '4', '--generations', '2', '--tuning-points', '3', '--final-seeds', '2', '--backend', 'wasm', '--workers', '2', '--runs', runs, '--dry-run', '--measure'];
+  const json = JSON.parse((await cli(...args, '--json')).out) as {
+    cost: Array<{ stage: string; tasks: string[]; cheapRuns: number; fullRuns: number }>;
+    time: { backend: string; runSeconds: Record<string, { cheap?: number; full: number }>; stageSeconds: Record<string, number> };
+  };
+  assert.equal(json.time.backend, 'wasm');
+  assert.deepEqual(Object.keys(json.time.runSeconds), ['synthetic', 'helmholtz-500'], 'the search task and the held-out one');
+  for (const run of Object.values(json.time.runSeconds)) {
+    assert.ok(run.full > 0 && run.cheap !== undefined && run.cheap > 0, JSON.stringify(run));
+  }
+  // Each stage: its runs shared equally among its tasks, times each task's measured run.
+  for (const stage of json.cost) {
+    const expected = stage.tasks.reduce((sum, t) => {
+      const run = json.time.runSeconds[t] as { cheap?: number; full: number };
+      return sum + (stage.cheapRuns / stage.tasks.length) * (run.cheap as number) + (stage.fullRuns / stage.tasks.length) * run.full;
+    }, 0);
+    assert.ok(Math.abs((json.time.stageSeconds[stage.stage] as number) - expected) < 1e-9, stage.stage);
+  }
+  assert.deepEqual(json.cost.find((s) => s.stage === 'tuning')?.tasks, ['synthetic', 'helmholtz-500'], 'tuning also trains on the held-out task');
+  const text = await cli(...args);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /^time, from one measured run of each task on wasm \(synthetic: cheap \d+\.\d s, full \d+\.\d s; helmholtz-500: cheap /m);
+  assert.match(text.out, /^ {2}total +\S+ (s|min|h) on one worker; with 2 workers, /m);
+  assert.equal(existsSync(runs), false, 'measuring writes nothing');
+  const alone = await cli('evolve', '--task', 'synthetic', '--runs', runs, '--measure');
+  assert.equal(alone.code, 2);
+  assert.match(alone.err, /--measure goes with --dry-run/);
 });
 
 test('a config file may hold comments and trailing commas; a broken one is refused naming the line and column', async () => {

@@ -16,7 +16,8 @@ import { progressDisplay } from '../progress.js';
 import { formatBaselines, formatHallOfFame } from '../hall-of-fame-table.js';
 import { tableWidth } from '../table.js';
 import { readConfigFile } from '../config-file.js';
-import { campaignCost, formatCost } from '../campaign-cost.js';
+import { campaignCost, formatCost, stageSeconds, type RunSeconds } from '../campaign-cost.js';
+import { measureRunSeconds } from '../measure-runs.js';
 import { displayPath } from '../paths.js';
 import { campaignVerdict } from '../../evolution/verdict.js';
 import { BACKEND_CHOICES, initBackend } from '../../evaluator/backend.js';
@@ -47,6 +48,7 @@ interface EvolveOptions {
   hallOfFame?: number;
   queue?: string;
   dryRun?: boolean;
+  measure?: boolean;
   json?: boolean;
 }
 
@@ -80,6 +82,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--resume <dir>', 'continue the campaign in this folder from its last checkpoint')
     .option('--runs <dir>', 'folder holding campaign folders', 'runs')
     .option('--dry-run', 'print the resolved config, the seeded rules and the cost in training runs; train nothing, write nothing')
+    .option('--measure', 'with --dry-run: time one run of each task per fidelity on this machine and estimate each stage\'s time')
     .option('--json', 'print the summary (or the dry run) as JSON')
     .addHelpText(
       'after',
@@ -100,8 +103,10 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
       // Only the flags the user gave count: one left at its default neither overrides the config file nor is refused on --resume.
       const options = Object.fromEntries(Object.entries(all).filter(([k]) => k === 'runs' || command.getOptionValueSource(k) !== 'default')) as EvolveOptions;
       const { config, runsDir, resume, queueUrl } = buildConfig(options, err);
+      if (options.measure === true && options.dryRun !== true) throw new UsageError('--measure goes with --dry-run');
       if (options.dryRun) {
-        out(dryRun(config, runsDir, options.json === true));
+        const measured = options.measure === true ? await measureStages(config, err) : undefined;
+        out(dryRun(config, runsDir, options.json === true, measured));
         return;
       }
       // A complete campaign only shows its results: no backend, no workers, nothing written.
@@ -239,7 +244,16 @@ function formatSummary(s: CampaignSummary): string {
  * its folder exists (the folder is not created): the resolved config, the
  * seeded rules as the grammar derives them, and the cost in training runs.
  */
-function dryRun(config: CampaignConfig, runsDir: string, json: boolean): string {
+/** Times one run per task and fidelity (measure-runs.ts) on the campaign's backend, after the checks a campaign makes first. */
+async function measureStages(config: CampaignConfig, err: (s: string) => void): Promise<{ seconds: RunSeconds; backend: string; workers: number }> {
+  const backend = await initBackend(config.backend);
+  for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
+    await checkTaskLoads(lookupTask(t, config.budgets), { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
+  }
+  return { seconds: await measureRunSeconds(config, backend.name, err), backend: backend.name, workers: config.workers };
+}
+
+function dryRun(config: CampaignConfig, runsDir: string, json: boolean, measured?: { seconds: RunSeconds; backend: string; workers: number }): string {
   for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
     try {
       lookupTask(t, config.budgets);
@@ -252,7 +266,10 @@ function dryRun(config: CampaignConfig, runsDir: string, json: boolean): string 
   const cost = campaignCost(config, seeds.length);
   const folder = join(runsDir, config.name);
   const seeded = seeds.map((s) => ({ baseline: s.origin.kind === 'seed' ? s.origin.baseline : s.id, rule: s.text }));
-  if (json) return JSON.stringify({ folder, config, seeds: seeded, cost }, null, 2);
+  if (json) {
+    const time = measured && { backend: measured.backend, runSeconds: measured.seconds, stageSeconds: Object.fromEntries(cost.map((s) => [s.stage, stageSeconds(s, measured.seconds)])) };
+    return JSON.stringify({ folder, config, seeds: seeded, cost, ...(time ? { time } : {}) }, null, 2);
+  }
   const width = Math.max(0, ...seeded.map((s) => s.baseline.length));
   return [
     `dry run: nothing trained, nothing written; the campaign would write ${displayPath(folder)}`,
@@ -263,6 +280,6 @@ function dryRun(config: CampaignConfig, runsDir: string, json: boolean): string 
     `seeded rules (${seeds.length} of a population of ${config.population}; the rest are random derivations of ${config.grammar}):`,
     ...seeded.map((s) => `  ${s.baseline.padEnd(width)}  ${s.rule}`),
     '',
-    formatCost(cost),
+    formatCost(cost, measured),
   ].join('\n');
 }
