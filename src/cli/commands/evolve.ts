@@ -10,6 +10,7 @@ import type { CampaignSummary } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { checkTaskLoads, lookupTask } from '../../tasks/registry.js';
+import type { Task } from '../../tasks/task.js';
 import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
@@ -116,19 +117,10 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         out(options.json ? JSON.stringify(completed, null, 2) : formatSummary(completed));
         return;
       }
-      for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
-        try {
-          lookupTask(t, config.budgets);
-        } catch (e) {
-          if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
-          throw e;
-        }
-      }
+      campaignTasks(config);
       await initBackend(config.backend);
       // Before any folder is written or worker started: a task whose data cannot load ends here, with the loader's message.
-      for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
-        await checkTaskLoads(lookupTask(t, config.budgets), { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
-      }
+      await checkCampaignTasksLoad(config);
       const pool = await openCampaignEvaluator(config, queueUrl, err);
       const display = progressDisplay(err);
       const dir = join(runsDir, config.name);
@@ -239,29 +231,40 @@ function formatSummary(s: CampaignSummary): string {
   return lines.join('\n');
 }
 
+/** The campaign's tasks, search and held-out, with its budgets; a budget a task cannot take is the config's error. */
+function campaignTasks(config: CampaignConfig): Task[] {
+  return [...config.tasks, ...(config.validation?.tasks ?? [])].map((t) => {
+    try {
+      return lookupTask(t, config.budgets);
+    } catch (e) {
+      if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+/** Loads every task's data once (after initBackend), so a missing dataset ends the command with the loader's message. */
+async function checkCampaignTasksLoad(config: CampaignConfig): Promise<void> {
+  for (const task of campaignTasks(config)) {
+    await checkTaskLoads(task, { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
+  }
+}
+
+/** Times one run per task and fidelity (measure-runs.ts) on the campaign's backend, after the checks a campaign makes first. */
+async function measureStages(config: CampaignConfig, err: (s: string) => void): Promise<{ seconds: RunSeconds; backend: string; workers: number }> {
+  campaignTasks(config);
+  const backend = await initBackend(config.backend);
+  await checkCampaignTasksLoad(config);
+  return { seconds: await measureRunSeconds(config, backend.name, err), backend: backend.name, workers: config.workers };
+}
+
 /**
  * What the campaign would do, from every check a new campaign makes before
  * its folder exists (the folder is not created): the resolved config, the
  * seeded rules as the grammar derives them, and the cost in training runs.
  */
-/** Times one run per task and fidelity (measure-runs.ts) on the campaign's backend, after the checks a campaign makes first. */
-async function measureStages(config: CampaignConfig, err: (s: string) => void): Promise<{ seconds: RunSeconds; backend: string; workers: number }> {
-  const backend = await initBackend(config.backend);
-  for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
-    await checkTaskLoads(lookupTask(t, config.budgets), { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) });
-  }
-  return { seconds: await measureRunSeconds(config, backend.name, err), backend: backend.name, workers: config.workers };
-}
-
 function dryRun(config: CampaignConfig, runsDir: string, json: boolean, measured?: { seconds: RunSeconds; backend: string; workers: number }): string {
-  for (const t of [...config.tasks, ...(config.validation?.tasks ?? [])]) {
-    try {
-      lookupTask(t, config.budgets);
-    } catch (e) {
-      if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
-      throw e;
-    }
-  }
+  campaignTasks(config);
   const { seeds } = planCampaign(config, runsDir);
   const cost = campaignCost(config, seeds.length);
   const folder = join(runsDir, config.name);
