@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { initBackend } from '../src/evaluator/backend.js';
 import { EvaluatorPool } from '../src/evaluator/pool.js';
 import { runCampaign, type CampaignSummary } from '../src/evolution/campaign.js';
-import { resolveConfig } from '../src/evolution/config.js';
+import { resolveConfig, type CampaignConfig } from '../src/evolution/config.js';
 import type { Evaluator } from '../src/evolution/scorer.js';
 import type { Fidelity } from '../src/tasks/task.js';
 
@@ -54,11 +54,9 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
-async function campaign(name: string, settings: Record<string, unknown>): Promise<Measured> {
-  const started = performance.now();
-  const cpuStarted = cpuMs();
-  const tally: Tally = { cheap: { runs: 0, trainMs: 0 }, full: { runs: 0, trainMs: 0 } };
-  const config = resolveConfig({
+/** The bench's campaign: the same search every way it is run, with the settings that differ. */
+function benchConfig(name: string, settings: Record<string, unknown>): CampaignConfig {
+  return resolveConfig({
     name,
     tasks: [task],
     variant: 'dlr',
@@ -69,6 +67,13 @@ async function campaign(name: string, settings: Record<string, unknown>): Promis
     finalSeeds: 0,
     ...settings,
   });
+}
+
+async function campaign(name: string, settings: Record<string, unknown>): Promise<Measured> {
+  const started = performance.now();
+  const cpuStarted = cpuMs();
+  const tally: Tally = { cheap: { runs: 0, trainMs: 0 }, full: { runs: 0, trainMs: 0 } };
+  const config = benchConfig(name, settings);
   const pool = await EvaluatorPool.create({ workers: config.workers, backend: 'wasm', timeLimitMs: 600_000 });
   let summary: CampaignSummary;
   try {
@@ -124,19 +129,7 @@ const { openCampaignEvaluator } = await import('../src/queue/choose-evaluator.js
 async function queueCampaign(name: string, url: string): Promise<Measured> {
   const started = performance.now();
   const tally: Tally = { cheap: { runs: 0, trainMs: 0 }, full: { runs: 0, trainMs: 0 } };
-  const config = resolveConfig({
-    name,
-    tasks: [task],
-    variant: 'dlr',
-    population: Number(population),
-    generations: Number(generations),
-    seeds: ['constant', 'dlrs', 'exponential', 'clr_triangular'],
-    backend: 'wasm',
-    finalSeeds: 0,
-    workers,
-    multiFidelity: true,
-    cache: true,
-  });
+  const config = benchConfig(name, { workers, multiFidelity: true, cache: true });
   const evaluator = await openCampaignEvaluator(config, url, () => undefined);
   let summary: CampaignSummary;
   try {
