@@ -166,6 +166,7 @@ def update_rule(o, x, h):
 
 
 # ---- the optimizers: rule_step runs STATE_RULES and update_rule (above) ----
+import inspect
 import numbers
 import warnings
 
@@ -228,9 +229,19 @@ def _hyperparameter_keywords(h):
 
 
 def _noted(cls):
-    """Appends HYPERPARAMETERS_NOTE (the keywords this rule takes, or why it takes none) to a class's docstring."""
+    """Appends HYPERPARAMETERS_NOTE (the keywords this rule takes, or why it takes none) to a class's
+    docstring, and gives its constructor the signature those keywords make, so that help() and
+    inspect show `betas=(0.9, 0.999), eps=1e-08` where the code takes **hyperparameters."""
     if cls.__doc__:
         cls.__doc__ += "\n\n" + HYPERPARAMETERS_NOTE
+    init = cls.__init__
+    signature = inspect.signature(init)
+    defaults = _hyperparameter_keywords({m[0]: m[1] for members in HYPERPARAMETERS.values() for m in members})
+    kept = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    named = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in defaults.items()]
+    # Keras' optimizer passes its own keywords (clipnorm, ...) on: its **kwargs stays, after ours.
+    passed_on = [p for p in signature.parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD and p.name != "hyperparameters"]
+    init.__signature__ = signature.replace(parameters=kept + named + passed_on)
     return cls
 
 

@@ -231,7 +231,7 @@ test('exported optimizers take torch.optim\'s hyperparameter keywords: non-defau
   exportModule('rmsprop_h', 'rmsprop');
   exportText('evolved_h', 'alpha: 0.9 * alpha + grad; update: lr * alpha', 'alr');
   const out = runPython(`
-import json, torch, numpy as np
+import inspect, json, torch, numpy as np
 import adam_h, momentum_h, rmsprop_h, evolved_h
 def loss(w):
     return ((w - torch.arange(7.0)) ** 2 * (1 + w.sin())).sum()
@@ -290,8 +290,9 @@ print(json.dumps({
     refused(lambda: evolved_h.EvolvedOptimizer(p, momentum=0.5)),
   ],
   "docs": [adam_h.EvolvedOptimizer.__doc__, evolved_h.EvolvedOptimizer.__doc__],
+  "signatures": [str(inspect.signature(c)) for c in (adam_h.EvolvedOptimizer, adam_h.NumpyOptimizer, momentum_h.EvolvedOptimizer, evolved_h.EvolvedOptimizer)],
 }))
-`) as { gaps: Record<string, number>; defaults: Array<Record<string, unknown>>; refused: string[]; docs: string[] };
+`) as { gaps: Record<string, number>; defaults: Array<Record<string, unknown>>; refused: string[]; docs: string[]; signatures: string[] };
   // float32 rounding of a differently ordered formula, over 8 steps.
   for (const [rule, g] of Object.entries(out.gaps)) assert.ok(g < 1e-5, `${rule}: weights differ by ${g}`);
   // The defaults are the exported values, in torch's shapes, in every param group.
@@ -314,4 +315,11 @@ print(json.dumps({
   want.forEach((re, i) => assert.match(out.refused[i] as string, re));
   assert.match(out.docs[0] as string, /EvolvedOptimizer\(params, lr=0\.01, betas=\(0\.9, 0\.999\), eps=1e-8\)/);
   assert.match(out.docs[1] as string, /Hyperparameters: none; the rule's constants are fixed by the search/);
+  // help() and inspect show the keywords a torch user types, not **hyperparameters.
+  assert.deepEqual(out.signatures, [
+    '(params, lr=0.01, *, betas=(0.9, 0.999), eps=1e-08)',
+    '(lr=0.01, *, betas=(0.9, 0.999), eps=1e-08)',
+    '(params, lr=0.01, *, momentum=0.9)',
+    '(params, lr=0.01)',
+  ]);
 });
