@@ -202,15 +202,8 @@ const ACCURACY_SIGNALS = ['acc', 'acc_prev'];
 
 let warnedIgnoredLr = false;
 
-/**
- * A tfjs callback config (pass it in model.fit's callbacks, or to new tf.CustomCallback)
- * that sets the optimizer's rate from the rule: SGD and Momentum through
- * setLearningRate, Adam and the others through their learningRate field.
- * Losses come from batch logs (`loss`), accuracy from epoch logs (`acc` or `accuracy`);
- * outside model.fit, report them through step().
- */
-export function createLrCallback(optimizer: object, options: LrCallbackOptions = {}): LrCallback {
-  const target = optimizer as LrTarget;
+/** The rate the rule starts from, after checking that the options give every signal the rule needs up front. */
+function startingRate(target: LrTarget, options: LrCallbackOptions): number {
   const current = typeof target.learningRate === 'number' ? target.learningRate : undefined;
   const lr0 = options.lr0 ?? current;
   if (lr0 === undefined || !Number.isFinite(lr0)) throw new Error('createLrCallback: give options.lr0 (the optimizer has no readable learningRate)');
@@ -222,7 +215,15 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
     warnedIgnoredLr = true;
     console.warn(`createLrCallback: this rule ignores lr: its rates do not depend on the starting rate (${lr0}) or options.lr0 (rule: ${ruleText})`);
   }
-  const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
+  return lr0;
+}
+
+/**
+ * The signals the rule reads and how they follow training: minibatch losses
+ * as they come, an epoch's summary when it closes, and what step() is given
+ * outside model.fit. A signal the rule reads but nobody gave is an error.
+ */
+function createSignalTracker(lr0: number, options: LrCallbackOptions) {
   const s: Signals = {
     epoch: 0,
     epochs: options.epochs ?? 0,
@@ -243,15 +244,6 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
   /** step() of an epoch rule given the epoch's mean loss: one number that stands for the epoch, not a minibatch. */
   let epochMean: number | undefined;
   let epochsDone = 0;
-  /** Whether a step rule's step() has set a rate yet (its first call comes before any optimizer step). */
-  let stepped = false;
-  const setRate = (lr: number): number => {
-    if (typeof target.setLearningRate === 'function') target.setLearningRate(lr);
-    else target.learningRate = lr;
-    s.lr = lr;
-    options.onRate?.(lr, s.epoch, s.step);
-    return lr;
-  };
   /** One minibatch's loss; `from` says where it should have come from, for the error. */
   const recordBatchLoss = (loss: number | undefined, from: string): void => {
     if (loss === undefined) {
@@ -306,26 +298,51 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
     }
     s.step += options.stepsPerEpoch ?? 0;
   };
+  return { signals: s, recordBatchLoss, closeEpoch, recordEpochLoss, epochsDone: (): number => epochsDone };
+}
+
+/**
+ * A tfjs callback config (pass it in model.fit's callbacks, or to new tf.CustomCallback)
+ * that sets the optimizer's rate from the rule: SGD and Momentum through
+ * setLearningRate, Adam and the others through their learningRate field.
+ * Losses come from batch logs (`loss`), accuracy from epoch logs (`acc` or `accuracy`);
+ * outside model.fit, report them through step().
+ */
+export function createLrCallback(optimizer: object, options: LrCallbackOptions = {}): LrCallback {
+  const target = optimizer as LrTarget;
+  const lr0 = startingRate(target, options);
+  const rng = options.rng ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
+  const tracker = createSignalTracker(lr0, options);
+  const s = tracker.signals;
+  /** Whether a step rule's step() has set a rate yet (its first call comes before any optimizer step). */
+  let stepped = false;
+  const setRate = (lr: number): number => {
+    if (typeof target.setLearningRate === 'function') target.setLearningRate(lr);
+    else target.learningRate = lr;
+    s.lr = lr;
+    options.onRate?.(lr, s.epoch, s.step);
+    return lr;
+  };
   return {
     onEpochBegin(epoch: number): void {
       s.epoch = epoch;
       if (granularity === 'epoch') setRate(epoch === 0 ? lr0 : schedule(s, rng));
     },
     onEpochEnd(_epoch: number, logs?: Record<string, unknown>): void {
-      closeEpoch(logNumber(logs, 'acc', 'accuracy'), "model.fit's epoch logs (compile the model with metrics: ['accuracy'])");
+      tracker.closeEpoch(logNumber(logs, 'acc', 'accuracy'), "model.fit's epoch logs (compile the model with metrics: ['accuracy'])");
     },
     onBatchBegin(_batch: number): void {
       if (granularity === 'step') setRate(schedule(s, rng));
     },
     onBatchEnd(_batch: number, logs?: Record<string, unknown>): void {
-      recordBatchLoss(logNumber(logs, 'loss'), 'the batch logs');
+      tracker.recordBatchLoss(logNumber(logs, 'loss'), 'the batch logs');
       s.step++;
     },
     step(metrics: StepMetrics = {}): number {
       if (granularity === 'epoch') {
-        recordEpochLoss(metrics.loss);
-        closeEpoch(metrics.acc, 'step()');
-        s.epoch = epochsDone;
+        tracker.recordEpochLoss(metrics.loss);
+        tracker.closeEpoch(metrics.acc, 'step()');
+        s.epoch = tracker.epochsDone();
         return setRate(schedule(s, rng));
       }
       const stepsPerEpoch = options.stepsPerEpoch;
@@ -334,11 +351,11 @@ export function createLrCallback(optimizer: object, options: LrCallbackOptions =
       if (!stepped) {
         if (metrics.loss !== undefined) throw new Error('createLrCallback: a step rule\'s step() comes before each optimizer step; the first call has no loss to report');
       } else {
-        recordBatchLoss(metrics.loss, 'step()');
+        tracker.recordBatchLoss(metrics.loss, 'step()');
         s.step++;
         if (s.step % stepsPerEpoch === 0) {
-          closeEpoch(metrics.acc, 'step() on the first step of an epoch');
-          s.epoch = epochsDone;
+          tracker.closeEpoch(metrics.acc, 'step() on the first step of an epoch');
+          s.epoch = tracker.epochsDone();
         }
       }
       stepped = true;
