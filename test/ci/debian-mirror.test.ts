@@ -28,31 +28,31 @@ test('deb822 sources: the URI of the paragraph whose suites hold the release', (
   const dir = aptDir({
     'sources.list.d/debian.sources': [
       'Types: deb',
-      'URIs: http://archive-a.invalid/security',
+      'URIs: file:///srv/mirror-a/security',
       'Suites: bookworm-security',
       'Components: main',
       '',
       '# a comment between paragraphs',
       'Types: deb-src deb',
-      'URIs: http://archive-a.invalid/main',
+      'URIs: file:///srv/mirror-a/main',
       'Suites: bookworm bookworm-updates',
       'Components: main',
       '',
     ].join('\n'),
   });
-  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://archive-a.invalid/main' });
+  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'file:///srv/mirror-a/main' });
 });
 
 test('one-line sources, with options in brackets', () => {
-  const dir = aptDir({ 'sources.list': 'deb-src http://archive-src.invalid/main bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://archive-c.invalid/main bookworm main contrib\n' });
-  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'http://archive-c.invalid/main' });
+  const dir = aptDir({ 'sources.list': 'deb-src file:///srv/mirror-src/main bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] file:///srv/mirror-c/main bookworm main contrib\n' });
+  assert.deepEqual(mirror('bookworm', dir), { status: 0, stdout: 'file:///srv/mirror-c/main' });
 });
 
 test('disabled, source-only and other-release entries are passed over; none left is exit 1 with nothing printed', () => {
   const dir = aptDir({
-    'sources.list.d/a.sources': 'Enabled: no\nTypes: deb\nURIs: http://archive-off.invalid/main\nSuites: bookworm\n\nTypes: deb-src\nURIs: http://archive-src.invalid/main\nSuites: bookworm\n',
-    'sources.list.d/b.list': 'deb http://archive-b.invalid/main trixie main\n',
+    'sources.list.d/a.sources': 'Enabled: no\nTypes: deb\nURIs: file:///srv/mirror-off/main\nSuites: bookworm\n\nTypes: deb-src\nURIs: file:///srv/mirror-src/main\nSuites: bookworm\n',
+    'sources.list.d/b.list': 'deb file:///srv/mirror-b/main trixie main\n',
   });
   assert.deepEqual(mirror('bookworm', dir), { status: 1, stdout: '' });
-  assert.deepEqual(mirror('trixie', dir), { status: 0, stdout: 'http://archive-b.invalid/main' });
+  assert.deepEqual(mirror('trixie', dir), { status: 0, stdout: 'file:///srv/mirror-b/main' });
 });
