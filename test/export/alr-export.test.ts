@@ -15,6 +15,7 @@ import { generateAlrJs, optimizerClassName } from '../../src/export/alr-js.js';
 import { liveStates } from '../../src/grammar/simplify.js';
 import { generateAlrPython } from '../../src/export/alr-python.js';
 import { cli } from '../helpers/cli.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 // Generated modules import '@tensorflow/tfjs', so they are written below the
 // project's node_modules: they resolve the same tfjs instance the test uses.
@@ -196,13 +197,10 @@ test('an optimizer whose update ignores lr warns once, at its first construction
   }
 });
 
-function hasPythonModule(name: string): boolean {
-  return spawnSync('python3', ['-c', `import ${name}`]).status === 0;
-}
-
 test('exported alr Python compiles (PyTorch optimizer, NumPy optimizer)', (t) => {
-  if (spawnSync('python3', ['--version']).status !== 0) {
-    t.skip('python3 is not installed');
+  const noPython = pythonSkipReason();
+  if (noPython !== undefined) {
+    t.skip(noPython);
     return;
   }
   for (const r of [...ALR_BASELINES, { name: 'tricky', rule: TRICKY, text: TRICKY_TEXT }]) {
@@ -213,8 +211,9 @@ test('exported alr Python compiles (PyTorch optimizer, NumPy optimizer)', (t) =>
 });
 
 test('the exported NumPy optimizer takes the engine\'s steps (float32, when numpy is installed)', (t) => {
-  if (!hasPythonModule('numpy')) {
-    t.skip('python3 with numpy is not installed');
+  const noNumpy = pythonSkipReason('numpy');
+  if (noNumpy !== undefined) {
+    t.skip(noNumpy);
     return;
   }
   const shape = [4, 3];

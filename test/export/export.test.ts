@@ -16,6 +16,7 @@ import { generateJs, printJsExpr } from '../../src/export/js.js';
 import { generatePython } from '../../src/export/python.js';
 import { registerExport } from '../../src/cli/commands/export.js';
 import { InputError } from '../../src/errors.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'autolr-export-'));
 let fileCounter = 0;
@@ -293,13 +294,11 @@ test('a schedule that ignores the starting rate warns once when its callback is 
   }
 });
 
-function hasPython(): boolean {
-  return spawnSync('python3', ['--version']).status === 0;
-}
 
 test('exported Python compiles (Keras function, step class, PyTorch scheduler)', (t) => {
-  if (!hasPython()) {
-    t.skip('python3 is not installed');
+  const noPython = pythonSkipReason();
+  if (noPython !== undefined) {
+    t.skip(noPython);
     return;
   }
   const cases: Array<{ rule: Rule; text: string }> = [
@@ -320,8 +319,9 @@ test('exported Python compiles (Keras function, step class, PyTorch scheduler)',
 });
 
 test('exported Python gives the rule\'s rates (when python3 is present)', (t) => {
-  if (!hasPython()) {
-    t.skip('python3 is not installed');
+  const noPython = pythonSkipReason();
+  if (noPython !== undefined) {
+    t.skip(noPython);
     return;
   }
   const { rule, text } = baseline('dlrs');

@@ -15,6 +15,7 @@ import { parseRule } from '../../src/grammar/parser.js';
 import { commentText, type ExportInfo } from '../../src/export/header.js';
 import { EXPORT_TARGETS } from '../../src/export/targets.js';
 import { cli } from '../helpers/cli.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 /** Each carries PWNED after a character that could end a comment line, or is otherwise hostile to generated code. */
 const PAYLOADS = [
@@ -68,7 +69,7 @@ for (const target of EXPORT_TARGETS) {
   });
 }
 
-test('a module exported from a tampered campaign folder imports in Python without running the injected code', { skip: spawnSync('python3', ['--version']).status !== 0 && 'python3 absent' }, async () => {
+test('a module exported from a tampered campaign folder imports in Python without running the injected code', { skip: pythonSkipReason() ?? false }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'autolr-hostile-'));
   const folder = join(work, 'campaign');
   cpSync(join(import.meta.dirname, '..', '..', 'examples', 'runs', 'dlr-mnist-mlp'), folder, { recursive: true });

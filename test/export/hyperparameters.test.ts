@@ -20,6 +20,7 @@ import { printPythonTensorExpr } from '../../src/export/alr-python.js';
 import { generateAlrJs } from '../../src/export/alr-js.js';
 import { exportRule } from '../../src/export/targets.js';
 import { ALR_PARTS, constructorArguments, probeHyperparameters, ruleHyperparameters } from '../../src/export/hyperparameters.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 const alr = (text: string): AlrRule => parseRule(text, 'alr') as AlrRule;
 
@@ -158,7 +159,8 @@ describe('the Python module', () => {
   });
 
   it('EvolvedKerasOptimizer takes the same keywords, passes Keras\' own on, and keeps its hyperparameters in get_config (a minimal Keras 3 base)', (t) => {
-    if (spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0) return t.skip('python3 with numpy is not installed');
+    const noNumpy = pythonSkipReason('numpy');
+    if (noNumpy !== undefined) return t.skip(noNumpy);
     const { rule, text } = baselineRule(getBaseline('adam'));
     const kerasDir = mkdtempSync(join(dir, 'keras-'));
     mkdirSync(join(kerasDir, 'keras'));

@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { baselineRule, getBaseline } from '../../src/baselines/registry.js';
 import { exportRule } from '../../src/export/targets.js';
 import { parseRule } from '../../src/grammar/parser.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-const skip = hasNumpy ? false : 'python3 with numpy is not installed';
+const skip = pythonSkipReason('numpy') ?? false;
 
 const FAKE_KERAS = `
 """A stand-in for Keras 3: enough of its callback and optimizer protocols to drive exported modules."""

@@ -27,6 +27,7 @@ import type { AlrRule } from '../../src/grammar/ast.js';
 import { applyTemplate, fillSlots, runtimePath, runtimeText, RUNTIME_FILES } from '../../src/export/template.js';
 import { EXPORT_FORMATS, EXPORT_TARGETS, ExportError, exportRule, findTarget } from '../../src/export/targets.js';
 import { parseRule } from '../../src/grammar/parser.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 // Written below the project's node_modules so that a module importing tfjs resolves the test's instance.
 mkdirSync(resolve('node_modules/.cache'), { recursive: true });
@@ -35,8 +36,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const VALUES = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3.7, -3.7, 1e-300, 1e300, -1e300, Infinity, -Infinity, NaN];
 
-const hasPython = spawnSync('python3', ['--version']).status === 0;
-const hasNumpy = hasPython && spawnSync('python3', ['-c', 'import numpy']).status === 0;
+const noPython = pythonSkipReason();
+const noNumpy = noPython ?? pythonSkipReason('numpy');
 
 function python(source: string): string {
   const file = join(dir, `script${Math.random().toString(36).slice(2)}.py`);
@@ -279,7 +280,7 @@ describe('runtime/tensor.ts', () => {
 
 describe('runtime Python files', () => {
   it('scalar.py computes what semantics.ts computes', (t) => {
-    if (!hasPython) return t.skip('python3 is not installed');
+    if (noPython !== undefined) return t.skip(noPython);
     const names = [...Object.keys(SCALAR_UNARY), ...Object.keys(SCALAR_BINARY)];
     const out = python(
       `${readFileSync(runtimePath('scalar.py'), 'utf8')}\n` +
@@ -306,7 +307,7 @@ describe('runtime Python files', () => {
   });
 
   it('signal_tracker.py keeps the signals as the TensorFlow.js callback does', (t) => {
-    if (!hasPython) return t.skip('python3 is not installed');
+    if (noPython !== undefined) return t.skip(noPython);
     const out = python(
       `${readFileSync(runtimePath('signal_tracker.py'), 'utf8')}\n` +
         't = SignalTracker(0.1, epochs=3)\nfor loss in (2.0, 1.0):\n    t.observe_batch(loss)\nt.observe_epoch(acc=0.5)\n' +
@@ -320,11 +321,11 @@ describe('runtime Python files', () => {
   });
 
   it('tensor.py compiles, and its NumPy table takes the tensor compiler\'s values (float32, when numpy is installed)', async (t) => {
-    if (!hasPython) return t.skip('python3 is not installed');
+    if (noPython !== undefined) return t.skip(noPython);
     // compile() rather than py_compile, which would leave __pycache__ in the source tree.
     const compiled = spawnSync('python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', runtimePath('tensor.py')], { encoding: 'utf8' });
     assert.equal(compiled.status, 0, compiled.stderr);
-    if (!hasNumpy) return t.skip('numpy is not installed');
+    if (noNumpy !== undefined) return t.skip(noNumpy);
     await tf.setBackend('cpu');
     const finite = VALUES.filter((v) => Number.isFinite(v) && Math.abs(v) < 1e30);
     const a = finite.flatMap((x) => finite.map(() => x));
@@ -400,13 +401,13 @@ describe('runtime Python schedule and optimizer files', () => {
   const read = (file: Parameters<typeof runtimePath>[0]): string => readFileSync(runtimePath(file), 'utf8');
 
   it('keras_schedule.py: epoch 0 keeps the starting rate, later epochs take the rule\'s; each schedule keeps its own lr0', (t) => {
-    if (!hasPython) return t.skip('python3 is not installed');
+    if (noPython !== undefined) return t.skip(noPython);
     const out = python(`${pythonRulePart('epoch')}${read('signal_tracker.py')}\n${read('schedule.py')}\n${read('keras_schedule.py')}\nf = make_schedule(epochs=4)\nprint([f(0, 0.2), f(1, 0.2), f(3, 0.05), make_schedule()(0, 0.3)])\n`);
     assert.deepEqual(JSON.parse(out), [0.2, 0.1, 0.025, 0.3]);
   });
 
   it('schedule.py: RuleSchedule and RuleLR (against a stand-in for torch) follow the rule, for epoch and step rules', (t) => {
-    if (!hasPython) return t.skip('python3 is not installed');
+    if (noPython !== undefined) return t.skip(noPython);
     const drive =
       'hand = RuleSchedule(0.4, epochs=3)\nby_hand = [hand.step(loss=1.0, acc=0.5) for _ in range(3)]\n' +
       'opt = types.SimpleNamespace(param_groups=[{"lr": 0.4}, {"lr": 0.2}])\nsched = RuleLR(opt)\nlrs = [[g["lr"] for g in opt.param_groups]]\n' +
@@ -422,7 +423,7 @@ describe('runtime Python schedule and optimizer files', () => {
   });
 
   it('optimizer.py: rule_step loops over STATE_NAMES as the generated rule part lists them (NumPy, when installed)', (t) => {
-    if (!hasNumpy) return t.skip('python3 with numpy is not installed');
+    if (noNumpy !== undefined) return t.skip(noNumpy);
     const rulePart = (states: string): string =>
       `RULE_TEXT = "r"\nSTATE_NAMES = (${states})\nDEFAULT_LR = 0.5\nLR_IGNORED = None\nHYPERPARAMETERS = {}\nHYPERPARAMETERS_NOTE = ""\n` +
       'STATE_RULES = {\n    "alpha": lambda o, x, h: o.add(o.mul(o.c(0.9), x["alpha"]), x["grad"]),\n    "beta": lambda o, x, h: o.add(x["beta"], x["alpha"]),\n}\n\n\n' +

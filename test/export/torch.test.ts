@@ -14,10 +14,12 @@ import { join } from 'node:path';
 import { baselineRule, getBaseline } from '../../src/baselines/registry.js';
 import { exportRule } from '../../src/export/targets.js';
 import { parseRule } from '../../src/grammar/parser.js';
+import { pythonSkipReason, pythonWith } from '../helpers/python.js';
 
 /** The first Python that imports torch: the PATH's, or Debian's (pyenv shims may hide it). */
-const PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
-const skip = PYTHON === undefined ? 'no python3 here imports torch (apt-get install python3-torch)' : false;
+const INTERPRETERS = ['python3', '/usr/bin/python3'];
+const PYTHON = pythonWith('torch', INTERPRETERS);
+const skip = pythonSkipReason('torch', INTERPRETERS) ?? false;
 
 const dir = mkdtempSync(join(tmpdir(), 'autolr-torch-'));
 function exportModule(name: string, baseline: string, params: Record<string, unknown> = {}): void {
@@ -95,7 +97,7 @@ print(json.dumps({
   for (const [rule, g] of Object.entries(gaps)) assert.ok(g < 1e-5, `${rule}: weights differ by ${g}`);
 });
 
-test('a rule that reads epochs requires it in Python, never running on a silent 0 (issue 15, item 2)', { skip: spawnSync('python3', ['--version']).status === 0 ? false : 'python3 absent' }, () => {
+test('a rule that reads epochs requires it in Python, never running on a silent 0 (issue 15, item 2)', { skip: pythonSkipReason() ?? false }, () => {
   exportModule('cos_epochs', 'cosine');
   exportModule('exp_epochs', 'exponential');
   const r = spawnSync(

@@ -12,12 +12,10 @@ import { runtimeText } from '../../src/export/template.js';
 import type { RandomSource } from '../../src/grammar/semantics.js';
 import { partScope } from '../../src/grammar/signals.js';
 import { PROPERTY_SEED, exprArb, signalValuesArb } from '../helpers/arbitraries.js';
+import { pythonSkipReason } from '../helpers/python.js';
 
 const PYTHON = 'python3';
-const hasPython = ((): boolean => {
-  const r = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
-  return r.error === undefined && r.status === 0;
-})();
+const noPython = pythonSkipReason();
 
 function runPython(source: string, args: readonly string[] = []): { stdout: string; stderr: string; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'autolr-py-'));
@@ -138,8 +136,8 @@ describe('printPythonExpr', () => {
   });
 
   it('gives the same double as interpret on random expressions, in one Python run', (t) => {
-    if (!hasPython) {
-      t.skip('python3 not found');
+    if (noPython !== undefined) {
+      t.skip(noPython);
       return;
     }
     const exprs = fc.sample(exprArb({ signals: SIGNALS, random: false }), { seed: PROPERTY_SEED, numRuns: CASES });
@@ -181,8 +179,8 @@ describe('printPythonExpr', () => {
   });
 
   it('mirrors JavaScript at the edges Python raises on or treats differently', (t) => {
-    if (!hasPython) {
-      t.skip('python3 not found');
+    if (noPython !== undefined) {
+      t.skip(noPython);
       return;
     }
     const x = sig('lr');
@@ -219,8 +217,8 @@ describe('printPythonExpr', () => {
   });
 
   it('compiles with py_compile, even at the deepest nesting the parser allows', (t) => {
-    if (!hasPython) {
-      t.skip('python3 not found');
+    if (noPython !== undefined) {
+      t.skip(noPython);
       return;
     }
     // 128 levels (MAX_EXPR_DEPTH), mixing every kind of bracket the printer emits.
