@@ -10,9 +10,10 @@ import {
   DatasetError,
   loadDataset,
   normalizeSplits,
-  stratifiedSplit,
   subsample,
+  subsampleIndices,
   subset,
+  trainFitnessIndices,
   type DatasetName,
   type ImageSet,
 } from './datasets/index.js';
@@ -80,22 +81,13 @@ const prepared = new Map<string, Promise<PreparedTask>>();
  */
 export function carveTrainAndFitness(official: ImageSet, fitnessSamples: number, trainSamples: number, splitSeed: number): { train: ImageSet; fitness: ImageSet } {
   const fitnessSeed = `fitness:${splitSeed}`;
-  const [fit = new Uint32Array(0)] = stratifiedSplit(official, { counts: [fitnessSamples] }, fitnessSeed);
-  const inFitness = new Uint8Array(official.count);
-  for (const i of fit) inFitness[i] = 1;
-  const rest = new Uint32Array(official.count - fit.length);
-  for (let i = 0, r = 0; i < official.count; i++) if (!inFitness[i]) rest[r++] = i;
-  let trainIndices = rest;
-  if (trainSamples < rest.length) {
-    // The draw subsample() makes on the remainder, which reads only its labels.
-    const restLabels = rest.map((i) => official.labels[i] as number);
-    const remainder = { labels: Uint8Array.from(restLabels), classes: official.classes, count: rest.length, name: `${official.name}[train, seed ${fitnessSeed}]` };
-    const [positions = new Uint32Array(0)] = stratifiedSplit(remainder, { counts: [trainSamples] }, `train:${splitSeed}`);
-    trainIndices = positions.map((p) => rest[p] as number);
-  }
+  const { train: rest, fitness } = trainFitnessIndices(official, { count: fitnessSamples }, fitnessSeed);
+  // subsample() of the remainder reads only its labels: draw on them, then map positions back to the official set.
+  const restLabels = { labels: Uint8Array.from(rest, (i) => official.labels[i] as number), classes: official.classes, count: rest.length, name: `${official.name}[train, seed ${fitnessSeed}]` };
+  const trainIndices = subsampleIndices(restLabels, trainSamples, `train:${splitSeed}`).map((p) => rest[p] as number);
   return {
     train: subset(official, trainIndices, `${official.name}[train ${trainIndices.length}, seed ${splitSeed}]`),
-    fitness: subset(official, fit, `${official.name}[fitness, seed ${fitnessSeed}]`),
+    fitness: subset(official, fitness, `${official.name}[fitness, seed ${fitnessSeed}]`),
   };
 }
 

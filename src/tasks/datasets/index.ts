@@ -15,7 +15,7 @@ export {
 export { loadMnist, mnistPackageDir, type MnistOptions } from './mnist.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistHowToGet, loadFashionMnist, type FashionMnistOptions } from './fashion-mnist.js';
 export { CIFAR10_CLASSES, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, CIFAR10_URL, loadCifar10, parseCifarBatch, type Cifar10Options } from './cifar10.js';
-export { splitTrainFitness, stratifiedSplit, subsample, subset, type SplitSizes } from './splits.js';
+export { splitTrainFitness, stratifiedSplit, subsample, subsampleIndices, subset, trainFitnessIndices, type SplitSizes } from './splits.js';
 export { meanImage, normalizeSplits, normalizeWithMean, type NormalizedSplits } from './normalize.js';
 
 import { loadCifar10 } from './cifar10.js';

@@ -168,12 +168,19 @@ export function subset(set: ImageSet, indices: ArrayLike<number>, name = `${set.
   return { ...set, images, labels, count: indices.length, name };
 }
 
+/** Positions of the `n` images `subsample` draws (reading only the labels); every position, in order, when n ≥ count. */
+export function subsampleIndices(set: Labelled, n: number, seed: string | number): Uint32Array {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`subsample size must be a non-negative integer, got ${n}`);
+  if (n >= set.count) return Uint32Array.from({ length: set.count }, (_, i) => i);
+  const [indices = new Uint32Array(0)] = stratifiedSplit(set, { counts: [n] }, seed);
+  return indices;
+}
+
 /** `n` images drawn stratified from `set` (all of it when n ≥ count). */
 export function subsample(set: ImageSet, n: number, seed: string | number): ImageSet {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`subsample size must be a non-negative integer, got ${n}`);
-  if (n >= set.count) return set;
-  const [indices = new Uint32Array(0)] = stratifiedSplit(set, { counts: [n] }, seed);
-  return subset(set, indices, `${set.name}[subsample ${n}, seed ${seed}]`);
+  // The whole set is returned as it is (no copy); subsampleIndices checks n.
+  if (Number.isInteger(n) && n >= set.count) return set;
+  return subset(set, subsampleIndices(set, n, seed), `${set.name}[subsample ${n}, seed ${seed}]`);
 }
 
 /**
@@ -185,11 +192,21 @@ export function splitTrainFitness(
   fitness: { readonly fraction: number } | { readonly count: number },
   seed: string | number,
 ): { train: ImageSet; fitness: ImageSet } {
+  const indices = trainFitnessIndices(set, fitness, seed);
+  return { train: subset(set, indices.train, `${set.name}[train, seed ${seed}]`), fitness: subset(set, indices.fitness, `${set.name}[fitness, seed ${seed}]`) };
+}
+
+/** The indices `splitTrainFitness` cuts: the fitness part's draw, and every other index in order. */
+export function trainFitnessIndices(
+  set: Labelled,
+  fitness: { readonly fraction: number } | { readonly count: number },
+  seed: string | number,
+): { train: Uint32Array; fitness: Uint32Array } {
   const sizes: SplitSizes = 'count' in fitness ? { counts: [fitness.count] } : { fractions: [fitness.fraction] };
   const [fit = new Uint32Array(0)] = stratifiedSplit(set, sizes, seed);
   const inFitness = new Uint8Array(set.count);
   for (const i of fit) inFitness[i] = 1;
-  const rest: number[] = [];
-  for (let i = 0; i < set.count; i++) if (!inFitness[i]) rest.push(i);
-  return { train: subset(set, rest, `${set.name}[train, seed ${seed}]`), fitness: subset(set, fit, `${set.name}[fitness, seed ${seed}]`) };
+  const rest = new Uint32Array(set.count - fit.length);
+  for (let i = 0, r = 0; i < set.count; i++) if (!inFitness[i]) rest[r++] = i;
+  return { train: rest, fitness: fit };
 }
