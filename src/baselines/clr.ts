@@ -11,6 +11,14 @@
  * with scale 1 (triangular), 1/2^(cycle−1) (triangular2), γ^i (exp_range),
  * and 1/2^((cycle−1) mod K) for modified triangular2: triangular2 for K
  * cycles, then the amplitude resets to the original maximum, repeating.
+ *
+ * The bounds are relative to the run's starting rate by default: base_lr is
+ * lr0 and max_lr is `max_ratio`·lr0 (6, the paper's 0.001 to 0.006). A cycle
+ * with absolute bounds ignores lr0, so the protocol's equal lr0 tuning could
+ * not tune it and every comparison would hold CLR at one rate while the other
+ * baselines got their best; relative bounds make tuning lr0 tune the whole
+ * cycle, and at lr0 = 0.001 (Adam's default) the rates are the paper's.
+ * Absolute bounds remain: give base_lr (and max_lr) explicitly.
  */
 import type { Signals } from '../grammar/interpreter.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -30,8 +38,7 @@ class ClrSchedule implements Schedule {
 
   rate(s: Signals): number {
     const i = s.step as number;
-    const base = scalar(this.p, 'base_lr');
-    const max = scalar(this.p, 'max_lr');
+    const { base, max } = bounds(this.p, s.lr0 as number);
     const stepSize = halfCycle(this.p, s);
     const cycle = Math.floor(1 + i / (2 * stepSize));
     const x = Math.abs(i / stepSize - 2 * cycle + 1);
@@ -54,8 +61,9 @@ class ClrSchedule implements Schedule {
 }
 
 const COMMON: readonly ParamSpec[] = [
-  { name: 'base_lr', description: 'lower bound of the cycle', default: 0.001, min: 0, exclusiveMin: true },
-  { name: 'max_lr', description: 'upper bound of the cycle', default: 0.006, min: 0, exclusiveMin: true },
+  { name: 'base_lr', description: 'lower bound of the cycle; 0 (the default): lr0, the run\'s starting rate', default: 0, min: 0 },
+  { name: 'max_lr', description: 'upper bound of the cycle; 0 (the default): max_ratio × the lower bound', default: 0, min: 0 },
+  { name: 'max_ratio', description: 'upper bound over lower bound when max_lr is 0 (the paper: 0.006 / 0.001)', default: 6, min: 1 },
   {
     name: 'step_size',
     description: 'half a cycle, in steps; 0 (the default): relative to the budget, `cycles` cycles over its T steps (the paper used 2000)',
@@ -78,14 +86,27 @@ function halfCycle(p: ParamValues, s: Signals): number {
   return fixed > 0 ? fixed : ((s.epochs as number) * (s.steps_per_epoch as number)) / (2 * scalar(p, 'cycles'));
 }
 
+/** The cycle's bounds for a run starting at lr0: absolute where given, else relative to lr0 (see the top). */
+function bounds(p: ParamValues, lr0: number): { base: number; max: number } {
+  const base = scalar(p, 'base_lr') > 0 ? scalar(p, 'base_lr') : lr0;
+  return { base, max: scalar(p, 'max_lr') > 0 ? scalar(p, 'max_lr') : scalar(p, 'max_ratio') * base };
+}
+
+/** The bounds as rule text: literals where absolute, `lr0` where relative. */
+function boundsText(p: ParamValues): { base: string; max: string } {
+  const base = scalar(p, 'base_lr') > 0 ? lit(scalar(p, 'base_lr')) : 'lr0';
+  if (scalar(p, 'max_lr') > 0) return { base, max: lit(scalar(p, 'max_lr')) };
+  if (scalar(p, 'base_lr') > 0) return { base, max: lit(scalar(p, 'max_ratio') * scalar(p, 'base_lr')) };
+  return { base, max: `${lit(scalar(p, 'max_ratio'))} * lr0` };
+}
+
 function halfCycleText(p: ParamValues): string {
   const fixed = scalar(p, 'step_size');
   return fixed > 0 ? lit(fixed) : `((epochs * steps_per_epoch) / ${lit(2 * scalar(p, 'cycles'))})`;
 }
 
 function triangle(p: ParamValues): string {
-  const base = lit(scalar(p, 'base_lr'));
-  const max = lit(scalar(p, 'max_lr'));
+  const { base, max } = boundsText(p);
   const ss = halfCycleText(p);
   return `${base} + (${max} - ${base}) * max(0, 1 - abs(step / ${ss} - 2 * floor(1 + step / (2 * ${ss})) + 1))`;
 }
@@ -98,13 +119,17 @@ function clr(policy: Policy, extra: readonly ParamSpec[], title: string, scaleTe
   return {
     name: `clr_${policy}`,
     title,
-    description: `Cyclical rate between base_lr and max_lr, a triangle of half-period step_size steps; policy ${policy}.`,
+    description: `Cyclical rate between base_lr (default lr0) and max_lr (default 6·lr0), a triangle of half-period step_size steps; policy ${policy}.`,
     reference: 'Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017',
     variant: 'dlr',
     granularity: 'step',
     optimizer: 'momentum',
     params: [...COMMON, ...extra],
-    check: (p) => (scalar(p, 'base_lr') > scalar(p, 'max_lr') ? `base_lr (${String(p.base_lr)}) must not exceed max_lr (${String(p.max_lr)})` : undefined),
+    check: (p) => {
+      if (scalar(p, 'max_lr') > 0 && scalar(p, 'base_lr') > scalar(p, 'max_lr')) return `base_lr (${String(p.base_lr)}) must not exceed max_lr (${String(p.max_lr)})`;
+      if (scalar(p, 'max_lr') > 0 && scalar(p, 'base_lr') === 0) return `max_lr (${String(p.max_lr)}) is absolute but base_lr is lr0: give base_lr too, or max_ratio instead`;
+      return undefined;
+    },
     ruleText: (p) => `step: ${triangle(p)}${scaleText(p)}`,
     handCoded: (p) => new ClrSchedule(policy, p),
   };

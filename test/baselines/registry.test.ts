@@ -38,6 +38,8 @@ test('bad parameters and unknown names give a clear error', () => {
     [() => baselineRule(getBaseline('clr_triangular'), { step_size: -5 }), /clr_triangular: step_size must be at least 0, not -5/],
     [() => baselineRule(getBaseline('clr_triangular'), { step_size: 2.5 }), /step_size must be an integer, not 2.5/],
     [() => baselineRule(getBaseline('clr_triangular2'), { base_lr: 0.1, max_lr: 0.01 }), /base_lr \(0.1\) must not exceed max_lr \(0.01\)/],
+    [() => baselineRule(getBaseline('clr_triangular'), { max_lr: 0.01 }), /max_lr \(0.01\) is absolute but base_lr is lr0: give base_lr too, or max_ratio instead/],
+    [() => baselineRule(getBaseline('clr_triangular'), { max_ratio: 0.5 }), /max_ratio must be at least 1, not 0.5/],
     [() => baselineRule(getBaseline('sgd_sa'), { rates: [] }), /sgd_sa: rates must not be empty/],
     [() => baselineRule(getBaseline('sgd_sa'), { rates: [0.1, -0.2] }), /rates\[1\] must be greater than 0, not -0.2/],
     [() => baselineRule(getBaseline('sgd_sa'), { rates: 0.1 }), /rates must be a list of numbers/],
@@ -56,7 +58,11 @@ test('parameters write into the rule text exactly', () => {
   const { text } = baselineRule(b, { beta1: 0.8762, eps: 1e-7 });
   assert.match(text, /alpha: 0\.8762 \* alpha \+ \(1 - 0\.8762\) \* grad/);
   assert.match(text, /\+ 1e-7\)$/);
-  assert.deepEqual(resolveParams(getBaseline('clr_exp_range')), { base_lr: 0.001, max_lr: 0.006, step_size: 0, cycles: 4, gamma: 0.99994 });
+  assert.deepEqual(resolveParams(getBaseline('clr_exp_range')), { base_lr: 0, max_lr: 0, max_ratio: 6, step_size: 0, cycles: 4, gamma: 0.99994 });
+  // CLR's bounds follow lr0 unless given: relative by default, the paper's absolute ones through parameters.
+  assert.match(baselineRule(getBaseline('clr_triangular')).text, /^step: lr0 \+ \(6 \* lr0 - lr0\) \* max\(0, /);
+  assert.match(baselineRule(getBaseline('clr_triangular'), { base_lr: 0.001, max_lr: 0.006 }).text, /^step: 0\.001 \+ \(0\.006 - 0\.001\) \* max\(0, /);
+  assert.match(baselineRule(getBaseline('clr_triangular'), { base_lr: 0.002 }).text, /^step: 0\.002 \+ \(0\.012 - 0\.002\) \* max\(0, /);
   // Budget-relative by default; the papers' absolute counts through parameters.
   assert.equal(baselineRule(getBaseline('step_decay')).text, 'epoch: lr0 * pow(0.5, floor(epoch * 3 / epochs))');
   assert.equal(baselineRule(getBaseline('step_decay'), { every: 10 }).text, 'epoch: lr0 * pow(0.5, floor(epoch / 10))');

@@ -50,7 +50,8 @@ test('rules that act the same share a fingerprint', () => {
   // lr starts at lr0 and an epoch rule that keeps it never moves it.
   assertSame(['lr0', 'lr', 'max(lr, lr0)']);
   assertSame(['lr0 * pow(0.5, floor(epoch / 10))', 'lr0 * pow(2, -floor(epoch / 10))', 'lr0 / pow(2, floor(epoch / 10))']);
-  assertSame(['step: 0.001 + 0.005 * max(0, 1 - abs(step / 2000 - 2 * floor(1 + step / 4000) + 1))', baselineRule(getBaseline('clr_triangular'), { step_size: 2000 }).text]);
+  assertSame(['step: 0.001 + 0.005 * max(0, 1 - abs(step / 2000 - 2 * floor(1 + step / 4000) + 1))', baselineRule(getBaseline('clr_triangular'), { step_size: 2000, base_lr: 0.001 }).text]);
+  assertSame(['step: lr0 * (1 + 5 * max(0, 1 - abs(step / 2000 - 2 * floor(1 + step / 4000) + 1)))', baselineRule(getBaseline('clr_triangular'), { step_size: 2000 }).text]);
   // Acceptance is what the trainer makes of it: clamped to [0, 1].
   assertSame(['step: lr * 0.999; accept: 1', 'step: lr * 0.999; accept: 2', 'step: 0.999 * lr; accept: max(1, dloss)']);
   assertSame(['epoch: lr; accept: dloss < 0 ? 1 : 0', 'epoch: lr; accept: dloss < 0 ? 5 : -1']);

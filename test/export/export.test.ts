@@ -171,7 +171,7 @@ test('the callback sets Adam\'s learningRate field and runs step rules before ev
   for (let b = 0; b < 3; b++) {
     cb.onBatchBegin(b);
     const lr = (adam as unknown as { learningRate: number }).learningRate;
-    assert.equal(lr, reference.rate({ step: b }, { uniform: () => 0 }));
+    assert.equal(lr, reference.rate({ step: b, lr0: 0.001 }, { uniform: () => 0 }));
     cb.onBatchEnd(b, { loss: 1 });
   }
   adam.dispose();
