@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerBaselines } from './commands/baselines.js';
 import { registerCheck } from './commands/check.js';
+import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerExport } from './commands/export.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerBaselines(program, io.out);
   registerCheck(program, io.out);
+  registerCompare(program, io.out);
   registerEval(program, io.out);
   registerEvolve(program, io.out, io.err);
   registerExport(program, io.out);

@@ -1,0 +1,81 @@
+/**
+ * `autolr compare`: the table a discovery is judged by — a campaign's evolved
+ * rule against every tuned baseline, per task, paired over the fresh seeds —
+ * for the terminal, as Markdown or as JSON. With --baselines-from, the
+ * baselines come from another campaign that ran the same protocol (a
+ * campaign without seeds has none of its own).
+ */
+import type { Command } from 'commander';
+import { ComparisonError, protocolDifferences, tunedComparison } from '../../evolution/comparison.js';
+import type { HallOfFameEntry } from '../../evolution/records.js';
+import { CampaignStore } from '../../evolution/store.js';
+import { InputError } from '../../errors.js';
+import { formatComparison, markdownComparison } from '../comparison-table.js';
+import { addWidthOptions, tableWidth, type WidthOptions } from '../table.js';
+
+interface CompareOptions extends WidthOptions {
+  readonly id?: string;
+  readonly baselinesFrom?: string;
+  readonly markdown?: boolean;
+  readonly json?: boolean;
+}
+
+function finished(dir: string): CampaignStore {
+  const store = new CampaignStore(dir);
+  if (!store.exists()) throw new InputError(`${dir} is not a campaign folder (no config.json)`);
+  if (!store.isComplete()) throw new InputError(`${dir} has not finished: the tuned comparison comes from its final stage (hof.json)`);
+  return store;
+}
+
+/** The rule compared: the one named by --id, else the campaign's best evolved rule. */
+function ruleOf(store: CampaignStore, id: string | undefined): HallOfFameEntry {
+  const view = store.view();
+  const all = [...(view.bestEvolved ? [view.bestEvolved] : []), ...view.hallOfFame, ...view.baselines];
+  if (id !== undefined) {
+    const found = all.find((h) => h.id === id);
+    if (!found) throw new InputError(`${store.dir} has no rule ${id} among its tuned rules (${[...new Set(all.map((h) => h.id))].join(', ')})`);
+    return found;
+  }
+  const evolved = view.bestEvolved ?? view.hallOfFame.find((h) => h.origin.kind !== 'seed');
+  if (!evolved) throw new InputError(`${store.dir} has no evolved rule that reached full fidelity; name one with --id`);
+  return evolved;
+}
+
+export function registerCompare(program: Command, out: (s: string) => void): void {
+  const command = program
+    .command('compare')
+    .description("a finished campaign's evolved rule against every tuned baseline, per task: tuned lr0, test mean ± sd, paired difference with its 95 % interval, verdict")
+    .argument('<campaign>', 'a finished campaign folder that tuned lr0 (the default protocol)')
+    .option('--id <id>', 'compare this rule of the campaign (default: its best evolved rule)')
+    .option('--baselines-from <campaign>', "take the tuned baselines from this campaign instead (same tasks, budgets, seeds and tuning: checked)")
+    .option('--markdown', 'print Markdown tables (as docs/results.md publishes them)')
+    .option('--json', 'print the comparison as JSON');
+  addWidthOptions(command)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  autolr compare runs/dlr-mnist-tuned\n  autolr compare runs/dlr-mnist-tuned --markdown > table.md\n  autolr compare runs/dlr-mnist-rediscovery --baselines-from runs/dlr-mnist-tuned',
+    )
+    .action((dir: string, options: CompareOptions) => {
+      const store = finished(dir);
+      const rule = ruleOf(store, options.id);
+      let baselines = store.view().baselines;
+      if (options.baselinesFrom !== undefined) {
+        const other = finished(options.baselinesFrom);
+        const differences = protocolDifferences(store.config(), other.config());
+        if (differences.length > 0) {
+          throw new InputError(`${options.baselinesFrom} ran a different protocol from ${dir}, so its baselines' runs are not paired with the rule's: ${differences.join('; ')}`);
+        }
+        baselines = other.view().baselines;
+      }
+      let tasks;
+      try {
+        tasks = tunedComparison(rule, baselines);
+      } catch (err) {
+        if (err instanceof ComparisonError) throw new InputError(`${dir}: ${err.message}`);
+        throw err;
+      }
+      if (options.json) out(JSON.stringify({ rule: { id: rule.id, text: rule.text, simplified: rule.simplified }, tasks }, null, 2));
+      else if (options.markdown) out(markdownComparison(tasks));
+      else out(`${rule.id}: ${rule.simplified}\n\n${formatComparison(tasks, tableWidth(options))}`);
+    });
+}

@@ -1,0 +1,93 @@
+/**
+ * The tuned comparison a discovery is judged by, task by task: the evolved
+ * rule and every baseline at their tuned lr0, their test scores over the
+ * fresh seeds, and the rule's paired difference with each baseline. The
+ * verdict (verdict.ts) reads one line of it, the rule against the best
+ * baseline; this is the whole table behind that line, which `autolr compare`
+ * prints and docs/results.md publishes.
+ *
+ * Baselines may come from another campaign, as long as both ran the same
+ * protocol on the same tasks: under common random numbers the same rule, task,
+ * seed and rate train to the same score, so a campaign without seeds (the
+ * rediscovery test) can be set against the tuned baselines of one with them,
+ * paired seed by seed. `protocolDifferences` says when that would be unsound.
+ */
+import type { CampaignConfig } from './config.js';
+import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
+import type { HallOfFameEntry, TestScores } from './records.js';
+import { finishedRuns } from './records.js';
+
+export interface ComparisonRow {
+  /** A baseline's name, or the evolved rule's id. */
+  readonly name: string;
+  readonly evolved: boolean;
+  /** The tuned lr0 on this task. */
+  readonly lr0: number;
+  readonly test: TestScores;
+  /** The evolved rule minus this baseline, paired over the fresh seeds (absent on the rule's own row). */
+  readonly paired?: PairedComparison;
+}
+
+export interface TaskComparison {
+  readonly task: string;
+  /** A task the search never saw. */
+  readonly heldOut: boolean;
+  readonly metric: string;
+  /** The evolved rule first, then the baselines, best tuned test mean first (rules none of whose runs finished last). */
+  readonly rows: readonly ComparisonRow[];
+  /** The baseline with the best tuned test mean, the one the verdict compares with. */
+  readonly bestBaseline?: string;
+}
+
+export class ComparisonError extends Error {}
+
+const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
+/** Better first by the metric's direction; a rule with no finished run goes last. */
+function byTunedMean(lower: boolean): (a: ComparisonRow, b: ComparisonRow) => number {
+  const key = (r: ComparisonRow): number => (finishedRuns(r.test) > 0 && Number.isFinite(r.test.mean) ? r.test.mean : lower ? Infinity : -Infinity);
+  return (a, b) => (lower ? key(a) - key(b) : key(b) - key(a)) || a.name.localeCompare(b.name);
+}
+
+/**
+ * The rule against every tuned baseline on every task the rule was tuned on,
+ * search tasks first, as the campaign listed them. Throws when the rule or no
+ * baseline was tuned: an untuned comparison is exactly what this table exists
+ * to replace.
+ */
+export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallOfFameEntry[]): TaskComparison[] {
+  if (!rule.tuned) throw new ComparisonError(`${rule.id} was not tuned: the campaign ran without the final lr0 tuning (tuning: false), so there is no tuned comparison to show`);
+  const tuned = baselines.filter((b) => b.tuned !== undefined);
+  if (tuned.length === 0) throw new ComparisonError('no baseline was tuned: a campaign without seeds has none of its own; compare with another campaign\'s (--baselines-from)');
+  const tasks = Object.entries(rule.tuned).sort(([, a], [, b]) => Number(a.heldOut) - Number(b.heldOut));
+  return tasks.map(([task, mine]) => {
+    const lower = lowerIsBetter(mine.test.metric);
+    const rows = tuned.flatMap((b): ComparisonRow[] => {
+      const theirs = b.tuned?.[task];
+      if (!theirs) return [];
+      const paired = comparePaired(mine.test, theirs.test);
+      return [{ name: nameOf(b), evolved: false, lr0: theirs.lr0, test: theirs.test, ...(paired ? { paired } : {}) }];
+    });
+    rows.sort(byTunedMean(lower));
+    const best = rows.find((r) => finishedRuns(r.test) > 0 && Number.isFinite(r.test.mean));
+    return {
+      task,
+      heldOut: mine.heldOut,
+      metric: mine.test.metric,
+      rows: [{ name: rule.id, evolved: true, lr0: mine.lr0, test: mine.test }, ...rows],
+      ...(best ? { bestBaseline: best.name } : {}),
+    };
+  });
+}
+
+/**
+ * The fields of two campaigns' configs that must agree for one's tuned
+ * baselines to stand beside the other's rule: what trains (tasks, budgets,
+ * base optimizer, data split, backend), how lr0 is tuned (grid, centre,
+ * search seed) and which fresh seeds test it. Empty when they agree.
+ */
+export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): string[] {
+  const fields = ['variant', 'tasks', 'validation', 'budgets', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  return fields.filter((f) => !same(a[f], b[f])).map((f) => `${f}: ${JSON.stringify(a[f] ?? null)} vs ${JSON.stringify(b[f] ?? null)}`);
+}

@@ -1,0 +1,61 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { ComparisonError, protocolDifferences, tunedComparison } from '../../src/evolution/comparison.js';
+import { resolveConfig } from '../../src/evolution/config.js';
+import type { HallOfFameEntry, TestScores, TunedTask } from '../../src/evolution/records.js';
+
+const scores = (values: number[], metric = 'accuracy'): TestScores => ({ mean: values.reduce((a, b) => a + b, 0) / values.length, sd: 0, values, metric });
+const tuned = (lr0: number, values: number[], heldOut = false, metric = 'accuracy'): TunedTask => ({ lr0, grid: [], test: scores(values, metric), heldOut });
+
+function entry(id: string, baseline: string | undefined, tunedTasks?: Record<string, TunedTask>): HallOfFameEntry {
+  return {
+    id, text: 'epoch: lr0', simplified: 'epoch: lr0', hash: id,
+    origin: baseline ? { kind: 'seed', baseline } : { kind: 'random' },
+    lineage: baseline ? [baseline] : [], combined: 0.9, scores: {}, generation: 1, wallMs: 1,
+    ...(tunedTasks ? { tuned: tunedTasks } : {}),
+  };
+}
+
+test('every tuned baseline per task, best first, each paired with the rule; search tasks before held-out ones', () => {
+  const rule = entry('g5-1', undefined, { held: tuned(0.01, [0.80, 0.70, 0.90], true), search: tuned(0.003, [0.92, 0.925, 0.93]) });
+  const rex = entry('g0-1', 'rex', { search: tuned(0.001, [0.90, 0.905, 0.91]), held: tuned(0.003, [0.81, 0.71, 0.89], true) });
+  const constant = entry('g0-2', 'constant', { search: tuned(0.03, [0.5, 0.5, 0.5]), held: tuned(0.1, [0.1, 0.1, 0.1], true) });
+  const untuned = entry('g0-3', 'cosine');
+  const [search, held] = tunedComparison(rule, [constant, untuned, rex]);
+  assert.equal(search?.task, 'search');
+  assert.equal(search?.heldOut, false);
+  assert.deepEqual(search?.rows.map((r) => [r.name, r.evolved, r.lr0]), [['g5-1', true, 0.003], ['rex', false, 0.001], ['constant', false, 0.03]]);
+  assert.equal(search?.bestBaseline, 'rex');
+  assert.equal(search?.rows[0]?.paired, undefined, 'the rule is not compared with itself');
+  assert.equal(search?.rows[1]?.paired?.verdict, 'better');
+  assert.ok(Math.abs((search?.rows[1]?.paired?.meanDiff ?? 0) - 0.02) < 1e-12);
+  assert.equal(search?.rows[1]?.paired?.wins, 3);
+  assert.equal(held?.task, 'held');
+  assert.equal(held?.heldOut, true);
+  assert.equal(held?.rows[1]?.paired?.verdict, 'no detectable difference');
+});
+
+test('errors rank lower-first; a baseline none of whose runs finished goes last and is never the best', () => {
+  const err = (lr0: number, values: number[]): TunedTask => tuned(lr0, values, false, 'relative_error');
+  const rule = entry('g2-4', undefined, { pinn: err(0.001, [0.01, 0.012, 0.011]) });
+  const cosine = entry('g0-1', 'cosine', { pinn: err(0.001, [0.05, 0.051, 0.049]) });
+  const adam = entry('g0-2', 'constant', { pinn: err(0.003, [0.02, 0.021, 0.019]) });
+  const dead = entry('g0-3', 'exponential', { pinn: { lr0: 0.1, grid: [], heldOut: false, test: { mean: NaN, sd: NaN, values: [NaN, NaN, NaN], metric: 'relative_error' } } });
+  const [pinn] = tunedComparison(rule, [dead, cosine, adam]);
+  assert.deepEqual(pinn?.rows.map((r) => r.name), ['g2-4', 'constant', 'cosine', 'exponential']);
+  assert.equal(pinn?.bestBaseline, 'constant');
+  assert.equal(pinn?.rows[1]?.paired?.verdict, 'better');
+});
+
+test('an untuned rule or no tuned baseline is refused, saying why', () => {
+  assert.throws(() => tunedComparison(entry('g1-1', undefined), [entry('g0-1', 'rex', { a: tuned(0.1, [1]) })]), (e: unknown) => e instanceof ComparisonError && /g1-1 was not tuned/.test(e.message));
+  assert.throws(() => tunedComparison(entry('g1-1', undefined, { a: tuned(0.1, [1]) }), [entry('g0-1', 'rex')]), /no baseline was tuned: .*--baselines-from/);
+});
+
+test('baselines from another campaign stand beside a rule only under the same protocol', () => {
+  const a = resolveConfig({ name: 'a', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, seeds: 'none' });
+  // What the search does may differ (seeds, population, generations, workers); what trains and tests may not.
+  assert.deepEqual(protocolDifferences(a, resolveConfig({ name: 'b', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, seeds: 'all', population: 24, generations: 3, workers: 1 })), []);
+  const b = resolveConfig({ name: 'b', tasks: ['mnist-mlp'], seed: 2, budgets: { full: { epochs: 10 } } });
+  assert.deepEqual(protocolDifferences(a, b).map((d) => d.split(':')[0]), ['validation', 'budgets', 'seed']);
+});
