@@ -37,6 +37,7 @@ const FIELD_HELP: Readonly<Record<keyof CampaignConfig, string>> = {
   grammar: 'built-in grammar name (autolr list grammars) or a .bnf file',
   tasks: 'tasks the search trains on (autolr list tasks); several combine into one fitness',
   budgets: "budget fields changed from every task's own, by fidelity",
+  taskBudgets: 'budget fields of single tasks, over "budgets"',
   optimizer: 'base optimizer the schedules drive (sgd, momentum, adam)',
   lr0: "starting rate; default: each task's own",
   population: 'individuals per generation',
@@ -76,6 +77,7 @@ const FIELD_HELP: Readonly<Record<keyof CampaignConfig, string>> = {
 const EXAMPLES: Readonly<Partial<Record<keyof CampaignConfig, unknown>>> = {
   name: 'my-campaign',
   budgets: { cheap: { epochs: 2 }, full: { epochs: 10 } },
+  taskBudgets: { 'fashion-mnist-cnn': { full: { epochs: 3 } } },
   lr0: 0.001,
   strategy: 'sge',
   mutationRates: { const: 0.3 },

@@ -8,7 +8,7 @@
  */
 import { driverFor, train } from '../evaluator/train.js';
 import { baselineRule, getBaseline } from '../baselines/registry.js';
-import type { CampaignConfig } from '../evolution/config.js';
+import { budgetsFor, type CampaignConfig } from '../evolution/config.js';
 import { lookupTask } from '../tasks/registry.js';
 import type { Fidelity } from '../tasks/task.js';
 import type { RunSeconds } from './campaign-cost.js';
@@ -19,7 +19,7 @@ export async function measureRunSeconds(config: CampaignConfig, backend: string,
   const taskOptions = { splitSeed: config.splitSeed, ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}) };
   const timed = async (task: string, fidelity: Fidelity): Promise<number> => {
     const started = performance.now();
-    await train(driver, lookupTask(task, config.budgets), { fidelity, seed: config.seed, taskOptions, backend, ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}) });
+    await train(driver, lookupTask(task, budgetsFor(config, task)), { fidelity, seed: config.seed, taskOptions, backend, ...(config.lr0 !== undefined ? { lr0: config.lr0 } : {}) });
     return (performance.now() - started) / 1000;
   };
   const seconds: Record<string, { cheap?: number; full: number }> = {};

@@ -20,7 +20,7 @@ import { MappingError, randomGenotype } from '../grammar/genotype.js';
 import { InputError } from '../errors.js';
 import { Stream } from '../random/stream.js';
 import { EvaluationCache } from './cache.js';
-import { LEGACY_CONFIG_VALUES, type CampaignConfig } from './config.js';
+import { budgetsFor, LEGACY_CONFIG_VALUES, type CampaignConfig } from './config.js';
 import { quantile } from './fitness.js';
 import { emptyStandings, recordGeneration, sortedBaselines } from './hall-of-fame.js';
 import type { Individual, Origin } from './individual.js';
@@ -306,7 +306,7 @@ function tuningPlan(config: CampaignConfig, settings: TuningSettings): TuningPla
     tasks: [...config.tasks.map((name) => ({ name, heldOut: false })), ...(config.validation?.tasks ?? []).map((name) => ({ name, heldOut: true }))],
     searchSeed: evaluationSeed(config),
     testSeeds: finalSeeds(config),
-    centreOf: (task) => resolveLr0(lookupTask(task, config.budgets), kind, config.lr0),
+    centreOf: (task) => resolveLr0(lookupTask(task, budgetsFor(config, task)), kind, config.lr0),
   };
 }
 

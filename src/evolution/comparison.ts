@@ -82,12 +82,12 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
 
 /**
  * The fields of two campaigns' configs that must agree for one's tuned
- * baselines to stand beside the other's rule: what trains (tasks, budgets,
+ * baselines to stand beside the other's rule: what trains (tasks, budgets and per-task budgets,
  * base optimizer, data split, backend), how lr0 is tuned (grid, centre,
  * search seed) and which fresh seeds test it. Empty when they agree.
  */
 export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): string[] {
-  const fields = ['variant', 'tasks', 'validation', 'budgets', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
+  const fields = ['variant', 'tasks', 'validation', 'budgets', 'taskBudgets', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
   const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return fields.filter((f) => !same(a[f], b[f])).map((f) => `${f}: ${JSON.stringify(a[f] ?? null)} vs ${JSON.stringify(b[f] ?? null)}`);
 }

@@ -6,7 +6,7 @@
 import type { Variant } from '../grammar/ast.js';
 import type { BaseOptimizer } from '../baselines/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../evaluator/backend-choices.js';
-import { BudgetError, isEmptyOverride, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
+import { BudgetError, isEmptyOverride, layerOverrides, parseBudgetOverride, type BudgetOverride } from '../tasks/budgets.js';
 import { InputError } from '../errors.js';
 import { QueueUrlError, redactQueueUrl } from '../queue/url.js';
 import { BASE_OPTIMIZERS } from '../schedule/base-optimizer.js';
@@ -25,6 +25,13 @@ export interface CampaignConfig {
   readonly tasks: readonly string[];
   /** Budget fields changed from every task's own, by fidelity, e.g. {"full": {"epochs": 150}}. */
   readonly budgets?: BudgetOverride;
+  /**
+   * Budget fields of single tasks, over `budgets`, e.g. {"fashion-mnist-cnn":
+   * {"full": {"epochs": 3}}}: tasks of one campaign may need different
+   * budgets (an MLP and a CNN, a PINN at 250 and at 1000 Hz). Read through
+   * `budgetsFor`, never directly.
+   */
+  readonly taskBudgets?: Readonly<Record<string, BudgetOverride>>;
   /** Base optimizer schedules drive. */
   readonly optimizer: BaseOptimizer;
   readonly lr0?: number;
@@ -144,7 +151,7 @@ export function defaultConfig(variant: Variant): Omit<CampaignConfig, 'name' | '
 
 /** Every field a config may hold, in the order `autolr init` writes them. */
 export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
-  'name', 'variant', 'grammar', 'tasks', 'budgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
+  'name', 'variant', 'grammar', 'tasks', 'budgets', 'taskBudgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
   'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'aggregate', 'tuning', 'validation', 'queue',
@@ -221,6 +228,8 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     if (err instanceof BudgetError) throw new ConfigError(err.message);
     throw err;
   }
+  const validation = validationOf(raw.validation, tasks as string[]);
+  const taskBudgets = taskBudgetsOf(raw.taskBudgets, [...(tasks as string[]), ...(validation.validation?.tasks ?? [])]);
   const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
   const dataDir = text(raw, 'dataDir');
   // Only a config that names a strategy records one: the configs of every earlier campaign stay as they were.
@@ -240,6 +249,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     grammar: text(raw, 'grammar', d.grammar) as string,
     tasks: tasks as string[],
     ...(budgets !== undefined && !isEmptyOverride(budgets) ? { budgets } : {}),
+    ...(taskBudgets !== undefined ? { taskBudgets } : {}),
     optimizer: oneOf(raw, 'optimizer', BASE_OPTIMIZERS, d.optimizer),
     ...(lr0 !== undefined ? { lr0 } : {}),
     population,
@@ -271,10 +281,35 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     randomFitnessSeeds: integer(raw, 'randomFitnessSeeds', 1, 20, d.randomFitnessSeeds),
     aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
     tuning: tuningOf(raw.tuning, d.tuning),
-    ...validationOf(raw.validation, tasks as string[]),
+    ...validation,
     ...queueOf(raw.queue),
   };
   return config;
+}
+
+/** The budget override a task of the campaign trains with: its own entry in `taskBudgets` over `budgets`. */
+export function budgetsFor(config: Pick<CampaignConfig, 'budgets' | 'taskBudgets'>, task: string): BudgetOverride | undefined {
+  return layerOverrides(config.budgets, config.taskBudgets?.[task]);
+}
+
+/** "taskBudgets": an override per task, each a task the campaign trains on (searched or held out). */
+function taskBudgetsOf(raw: unknown, tasks: readonly string[]): Record<string, BudgetOverride> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('"taskBudgets" must be an object of task names to budget overrides, e.g. {"fashion-mnist-cnn": {"full": {"epochs": 3}}}');
+  }
+  const out: Record<string, BudgetOverride> = {};
+  for (const [task, override] of Object.entries(raw)) {
+    if (!tasks.includes(task)) throw new ConfigError(`"taskBudgets" names ${JSON.stringify(task)}, which is not one of the campaign's tasks (${tasks.join(', ')})`);
+    try {
+      const parsed = parseBudgetOverride(override, `"taskBudgets"."${task}"`);
+      if (!isEmptyOverride(parsed)) out[task] = parsed;
+    } catch (err) {
+      if (err instanceof BudgetError) throw new ConfigError(err.message);
+      throw err;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** "queue": a redis:// or rediss:// address, kept with its password redacted. */

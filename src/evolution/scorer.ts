@@ -21,7 +21,7 @@ import { InputError } from '../errors.js';
 import { overrideKey } from '../tasks/budgets.js';
 import type { Fidelity } from '../tasks/task.js';
 import type { EvaluationCache } from './cache.js';
-import type { CampaignConfig } from './config.js';
+import { budgetsFor, type CampaignConfig } from './config.js';
 import { combineScores, quantile, selectionFitness, type Level } from './fitness.js';
 import type { Individual } from './individual.js';
 import { scoresOf, type Counters, type ScoredCandidate, type TaskOutcome } from './records.js';
@@ -82,8 +82,6 @@ export class Scorer {
   private readonly unstored: Unstored[] = [];
   /** Runs in flight by fidelity: a generation's full runs may start while its cheap stage is still being stored. */
   private readonly pending: Record<Fidelity, Map<string, Promise<TaskOutcome>>> = { cheap: new Map(), full: new Map() };
-  /** Campaigns on the tasks' own budgets keep the cache context they always had, so their caches stay valid. */
-  private readonly budgetsKey: string;
 
   constructor(
     private readonly config: CampaignConfig,
@@ -93,7 +91,6 @@ export class Scorer {
     readonly references: References,
     private readonly listener?: RunListener,
   ) {
-    this.budgetsKey = overrideKey(config.budgets);
   }
 
   /**
@@ -234,7 +231,9 @@ export class Scorer {
     const seeds = this.fitnessSeedsOf(rule, fidelity);
     if (!config.cache) return this.runAveraged(text, task, fidelity, seeds);
     // The seed count joins the context only when it is above one, so single-seed campaigns keep their cache keys.
-    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${this.budgetsKey === '' ? '' : `|${this.budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}`;
+    // Tasks on their own budgets keep the cache context they always had, so old caches stay valid.
+    const budgetsKey = overrideKey(budgetsFor(config, task));
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}`;
     const hit = this.cache.lookup(rule, context);
     if (hit) {
       counters.cacheHits++;
@@ -281,6 +280,7 @@ export class Scorer {
     const { config, counters } = this;
     counters.evaluations++;
     this.listener?.started();
+    const budgets = budgetsFor(config, task);
     const job: EvalJob = {
       ruleText: text,
       variant: config.variant,
@@ -294,7 +294,7 @@ export class Scorer {
       timeLimitMs: config.timeLimit * 900,
       ...(lr0 !== undefined ? { lr0 } : {}),
       ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
-      ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
+      ...(budgets !== undefined ? { budgets } : {}),
     };
     const outcome = await this.evaluator.evaluate(job);
     this.listener?.finished();

@@ -22,7 +22,6 @@ export async function openCampaignEvaluator(config: CampaignConfig, queueUrl: st
     campaign: config.name,
     grammar: config.grammar,
     variant: config.variant,
-    ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
     hardLimitMs,
     log,
   });

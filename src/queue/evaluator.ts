@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import type { Variant } from '../grammar/ast.js';
 import type { EvalJob, EvalOutcome } from '../evaluator/job.js';
 import { messageOf } from '../evaluator/job.js';
-import type { BudgetOverride } from '../tasks/budgets.js';
+import { overrideKey, type BudgetOverride } from '../tasks/budgets.js';
 import { ENGINE_VERSION, grammarDigest, taskDigest, type JobFingerprint } from './fingerprint.js';
 import { loadGrammar } from '../grammar/bnf.js';
 import { ATTEMPTS, CAMPAIGNS_KEY, decodeOutcome, failedOutcome, jobId, KEEP_FINISHED_S, queueName, RETRY_BACKOFF_MS, type QueuedJob } from './protocol.js';
@@ -31,7 +31,6 @@ export interface QueueEvaluatorOptions {
   readonly campaign: string;
   readonly grammar: string;
   readonly variant: Variant;
-  readonly budgets?: BudgetOverride;
   /** The hard wall-time limit a worker's pool applies to each job. */
   readonly hardLimitMs: number;
   readonly log: (line: string) => void;
@@ -99,7 +98,7 @@ export class QueueEvaluator {
 
   /** Resolves with the job's outcome, whichever worker ran it; never rejects for what a candidate does. */
   async evaluate(job: EvalJob): Promise<EvalOutcome> {
-    const data: QueuedJob = { job, fingerprint: this.fingerprintOf(job.task), hardLimitMs: this.options.hardLimitMs };
+    const data: QueuedJob = { job, fingerprint: this.fingerprintOf(job.task, job.budgets), hardLimitMs: this.options.hardLimitMs };
     const id = jobId(data);
     const entry = this.awaited.get(id) ?? { data, waiters: 0 };
     entry.waiters++;
@@ -130,12 +129,14 @@ export class QueueEvaluator {
     this.client.disconnect();
   }
 
-  private fingerprintOf(task: string): JobFingerprint {
-    let fingerprint = this.fingerprints.get(task);
+  /** The job's task as it trains: with the budgets the job carries (a campaign's tasks may each have their own). */
+  private fingerprintOf(task: string, budgets: BudgetOverride | undefined): JobFingerprint {
+    const key = `${task}|${overrideKey(budgets)}`;
+    let fingerprint = this.fingerprints.get(key);
     if (fingerprint === undefined) {
-      const { grammar, budgets } = this.options;
+      const { grammar } = this.options;
       fingerprint = { engine: ENGINE_VERSION, grammar: { origin: grammar, digest: this.grammarDigest }, task: { name: task, digest: taskDigest(task, budgets) } };
-      this.fingerprints.set(task, fingerprint);
+      this.fingerprints.set(key, fingerprint);
     }
     return fingerprint;
   }

@@ -60,6 +60,22 @@ export function parseBudgetOverride(raw: unknown, where: string): BudgetOverride
   return out;
 }
 
+/**
+ * Two overrides as one, fidelity by fidelity: `over`'s fields replace
+ * `under`'s, the rest of `under` stays (a campaign's per-task budgets over
+ * its budgets for every task).
+ */
+export function layerOverrides(under: BudgetOverride | undefined, over: BudgetOverride | undefined): BudgetOverride | undefined {
+  if (isEmptyOverride(over)) return under;
+  if (isEmptyOverride(under)) return over;
+  const out: Partial<Record<Fidelity, BudgetChanges>> = {};
+  for (const f of FIDELITIES) {
+    const merged = { ...(under?.[f] ?? {}), ...(over?.[f] ?? {}) };
+    if (Object.keys(merged).length > 0) out[f] = merged;
+  }
+  return out;
+}
+
 /** True when the override changes nothing (absent, or only empty fidelities). */
 export function isEmptyOverride(override: BudgetOverride | undefined): boolean {
   return override === undefined || FIDELITIES.every((f) => Object.keys(override[f] ?? {}).length === 0);

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openCampaignEvaluator } from '../../queue/choose-evaluator.js';
 import { completedCampaign, planCampaign, runCampaign } from '../../evolution/campaign.js';
-import { ConfigError, defaultConfig, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
+import { budgetsFor, ConfigError, defaultConfig, resolveConfig, type CampaignConfig } from '../../evolution/config.js';
 import type { CampaignSummary } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
@@ -235,7 +235,7 @@ function formatSummary(s: CampaignSummary): string {
 function campaignTasks(config: CampaignConfig): Task[] {
   return [...config.tasks, ...(config.validation?.tasks ?? [])].map((t) => {
     try {
-      return lookupTask(t, config.budgets);
+      return lookupTask(t, budgetsFor(config, t));
     } catch (e) {
       if (e instanceof BudgetError) throw new UsageError(`config: ${e.message}`);
       throw e;
