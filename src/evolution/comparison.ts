@@ -10,9 +10,10 @@
  * protocol on the same tasks: under common random numbers the same rule, task,
  * seed and rate train to the same score, so a campaign without seeds (the
  * rediscovery test) can be set against the tuned baselines of one with them,
- * paired seed by seed. `protocolDifferences` says when that would be unsound.
+ * paired seed by seed, on the tasks both trained alike. `protocolDifferences`
+ * says when that would be unsound, `sharedTasks` on which tasks it holds.
  */
-import type { CampaignConfig } from './config.js';
+import { budgetsFor, type CampaignConfig } from './config.js';
 import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
 import type { HallOfFameEntry, TestScores } from './records.js';
 import { finishedRuns } from './records.js';
@@ -55,11 +56,13 @@ function byTunedMean(lower: boolean): (a: ComparisonRow, b: ComparisonRow) => nu
  * baseline was tuned: an untuned comparison is exactly what this table exists
  * to replace.
  */
-export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallOfFameEntry[]): TaskComparison[] {
+export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallOfFameEntry[], only?: readonly string[]): TaskComparison[] {
   if (!rule.tuned) throw new ComparisonError(`${rule.id} was not tuned: the campaign ran without the final lr0 tuning (tuning: false), so there is no tuned comparison to show`);
   const tuned = baselines.filter((b) => b.tuned !== undefined);
   if (tuned.length === 0) throw new ComparisonError('no baseline was tuned: a campaign without seeds has none of its own; compare with another campaign\'s (--baselines-from)');
-  const tasks = Object.entries(rule.tuned).sort(([, a], [, b]) => Number(a.heldOut) - Number(b.heldOut));
+  const tasks = Object.entries(rule.tuned)
+    .filter(([task]) => only === undefined || only.includes(task))
+    .sort(([, a], [, b]) => Number(a.heldOut) - Number(b.heldOut));
   return tasks.map(([task, mine]) => {
     const lower = lowerIsBetter(mine.test.metric);
     const rows = tuned.flatMap((b): ComparisonRow[] => {
@@ -82,12 +85,26 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
 
 /**
  * The fields of two campaigns' configs that must agree for one's tuned
- * baselines to stand beside the other's rule: what trains (tasks, budgets and per-task budgets,
- * base optimizer, data split, backend), how lr0 is tuned (grid, centre,
- * search seed) and which fresh seeds test it. Empty when they agree.
+ * baselines to stand beside the other's rule on any task: how a run trains
+ * (variant, base optimizer, starting rate, data split and folder, backend),
+ * how lr0 is tuned (grid, search seed) and which fresh seeds test it. Empty
+ * when they agree; `sharedTasks` then says on which tasks.
  */
 export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): string[] {
-  const fields = ['variant', 'tasks', 'validation', 'budgets', 'taskBudgets', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
+  const fields = ['variant', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
   const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return fields.filter((f) => !same(a[f], b[f])).map((f) => `${f}: ${JSON.stringify(a[f] ?? null)} vs ${JSON.stringify(b[f] ?? null)}`);
+}
+
+/** Every task a campaign tunes on: the searched ones, then the held-out ones. */
+const tunedTasks = (c: CampaignConfig): string[] => [...c.tasks, ...(c.validation?.tasks ?? [])];
+
+/**
+ * The tasks of `a` that `b` tuned on too, with the same budget: there the
+ * same rule trains to the same score in either campaign (whether a task was
+ * searched or held out changes nothing about its tuning and test runs).
+ */
+export function sharedTasks(a: CampaignConfig, b: CampaignConfig): string[] {
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  return tunedTasks(a).filter((t) => tunedTasks(b).includes(t) && same(budgetsFor(a, t), budgetsFor(b, t)));
 }

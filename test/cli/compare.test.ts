@@ -46,5 +46,9 @@ test('autolr compare: the evolved rule against every tuned baseline, as a table,
   const refused = await cli('compare', bare, '--baselines-from', other);
   assert.equal(refused.code, 2);
   assert.match(refused.err, /ran a different protocol from .*bare, so its baselines' runs are not paired with the rule's: seed: 4 vs 5/);
+  const shorter = await campaign('shorter', { seeds: ['constant'], budgets: { full: { epochs: 4 } } });
+  const unpaired = await cli('compare', bare, '--baselines-from', shorter);
+  assert.equal(unpaired.code, 2);
+  assert.match(unpaired.err, /share no task trained with the same budget: nothing pairs/);
   assert.match((await cli('compare', join(runs, 'nothing'))).err, /is not a campaign folder/);
 });

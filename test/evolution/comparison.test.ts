@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ComparisonError, protocolDifferences, tunedComparison } from '../../src/evolution/comparison.js';
+import { ComparisonError, protocolDifferences, sharedTasks, tunedComparison } from '../../src/evolution/comparison.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import type { HallOfFameEntry, TestScores, TunedTask } from '../../src/evolution/records.js';
 
@@ -52,10 +52,19 @@ test('an untuned rule or no tuned baseline is refused, saying why', () => {
   assert.throws(() => tunedComparison(entry('g1-1', undefined, { a: tuned(0.1, [1]) }), [entry('g0-1', 'rex')]), /no baseline was tuned: .*--baselines-from/);
 });
 
-test('baselines from another campaign stand beside a rule only under the same protocol', () => {
-  const a = resolveConfig({ name: 'a', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, seeds: 'none' });
-  // What the search does may differ (seeds, population, generations, workers); what trains and tests may not.
-  assert.deepEqual(protocolDifferences(a, resolveConfig({ name: 'b', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, seeds: 'all', population: 24, generations: 3, workers: 1 })), []);
-  const b = resolveConfig({ name: 'b', tasks: ['mnist-mlp'], seed: 2, budgets: { full: { epochs: 10 } } });
-  assert.deepEqual(protocolDifferences(a, b).map((d) => d.split(':')[0]), ['validation', 'budgets', 'seed']);
+test('baselines from another campaign stand beside a rule only under the same protocol, on the tasks both trained alike', () => {
+  const a = resolveConfig({ name: 'a', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, seeds: 'none', budgets: { full: { epochs: 10 } } });
+  // What the search does may differ (seeds, population, generations, workers); how runs train and test may not.
+  const b = resolveConfig({
+    name: 'b', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp', 'fashion-mnist-cnn'] }, seed: 1, seeds: 'all', population: 24, generations: 3, workers: 1,
+    budgets: { full: { epochs: 10 } }, taskBudgets: { 'fashion-mnist-cnn': { full: { epochs: 3 } } },
+  });
+  assert.deepEqual(protocolDifferences(a, b), []);
+  assert.deepEqual(sharedTasks(a, b), ['mnist-mlp', 'fashion-mnist-mlp']);
+  // A task searched in one campaign and held out in the other tunes and tests alike.
+  assert.deepEqual(sharedTasks(resolveConfig({ tasks: ['fashion-mnist-mlp'], budgets: { full: { epochs: 10 } } }), b), ['fashion-mnist-mlp']);
+  // Another budget on a task leaves it out; another seed, optimizer or grid pairs nothing.
+  assert.deepEqual(sharedTasks(a, resolveConfig({ tasks: ['mnist-mlp'], validation: 'fashion-mnist-mlp', taskBudgets: { 'fashion-mnist-mlp': { full: { epochs: 10 } } } })), ['fashion-mnist-mlp']);
+  const c = resolveConfig({ name: 'c', tasks: ['mnist-mlp'], seed: 2, optimizer: 'sgd', tuning: { points: 5, span: 10 } });
+  assert.deepEqual(protocolDifferences(a, c).map((d) => d.split(':')[0]), ['optimizer', 'seed', 'tuning']);
 });
