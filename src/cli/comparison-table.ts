@@ -12,14 +12,17 @@ import { renderTable } from './table.js';
 
 const HEAD = ['rule', 'tuned lr0', 'test mean ± sd', 'rule − baseline [95 % CI]', 'seeds won', 'verdict'];
 
+/** The tuned rate, marked when it is an end of the grid (the best rate may lie beyond it). */
+const rate = (row: ComparisonRow): string => `${row.lr0.toExponential(2)}${row.atEdge ? ` (${row.atEdge} of grid)` : ''}`;
+
 function cells(row: ComparisonRow, best: string | undefined): string[] {
   const test = finishedRuns(row.test) === 0 ? `all ${row.test.values.length} runs stopped` : `${row.test.mean.toFixed(4)} ± ${row.test.sd.toFixed(4)}${stoppedNote(row.test)}`;
   const name = row.evolved ? `${row.name} (evolved)` : row.name === best ? `${row.name} (best baseline)` : row.name;
-  if (!row.paired) return [name, row.lr0.toExponential(2), test, '', '', ''];
+  if (!row.paired) return [name, rate(row), test, '', '', ''];
   const p = row.paired;
   const interval = p.interval ? `${signed(p.meanDiff)} [${signed(p.interval.low)}, ${signed(p.interval.high)}]` : signed(p.meanDiff);
   const partial = p.finishedPairs < p.seeds ? ` (${p.finishedPairs} finished pairs)` : '';
-  return [name, row.lr0.toExponential(2), test, `${interval}${partial}`, `${p.wins}/${p.seeds}`, p.verdict];
+  return [name, rate(row), test, `${interval}${partial}`, `${p.wins}/${p.seeds}`, p.verdict];
 }
 
 /** "fashion-mnist-mlp (held out): test accuracy, higher is better; 5 fresh seeds, every rule at its tuned lr0". */

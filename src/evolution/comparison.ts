@@ -15,7 +15,7 @@
  */
 import { budgetsFor, type CampaignConfig } from './config.js';
 import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
-import type { HallOfFameEntry, TestScores } from './records.js';
+import type { HallOfFameEntry, TestScores, TunedTask } from './records.js';
 import { finishedRuns } from './records.js';
 
 export interface ComparisonRow {
@@ -24,6 +24,12 @@ export interface ComparisonRow {
   readonly evolved: boolean;
   /** The tuned lr0 on this task. */
   readonly lr0: number;
+  /**
+   * Set when the chosen lr0 is the grid's lowest or highest point (and the
+   * grid has more than one): the best rate may lie beyond, so this rule was
+   * not tuned as well as the others and a win over it proves less.
+   */
+  readonly atEdge?: 'lowest' | 'highest';
   readonly test: TestScores;
   /** The evolved rule minus this baseline, paired over the fresh seeds (absent on the rule's own row). */
   readonly paired?: PairedComparison;
@@ -43,6 +49,15 @@ export interface TaskComparison {
 export class ComparisonError extends Error {}
 
 const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
+/** Whether the chosen rate is an end of the grid (see ComparisonRow.atEdge). */
+function edgeOf(t: TunedTask): { atEdge?: 'lowest' | 'highest' } {
+  const rates = t.grid.map((g) => g.lr0);
+  if (rates.length < 2) return {};
+  if (t.lr0 === Math.min(...rates)) return { atEdge: 'lowest' };
+  if (t.lr0 === Math.max(...rates)) return { atEdge: 'highest' };
+  return {};
+}
 
 /** Better first by the metric's direction; a rule with no finished run goes last. */
 function byTunedMean(lower: boolean): (a: ComparisonRow, b: ComparisonRow) => number {
@@ -69,7 +84,7 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
       const theirs = b.tuned?.[task];
       if (!theirs) return [];
       const paired = comparePaired(mine.test, theirs.test);
-      return [{ name: nameOf(b), evolved: false, lr0: theirs.lr0, test: theirs.test, ...(paired ? { paired } : {}) }];
+      return [{ name: nameOf(b), evolved: false, lr0: theirs.lr0, ...edgeOf(theirs), test: theirs.test, ...(paired ? { paired } : {}) }];
     });
     rows.sort(byTunedMean(lower));
     const best = rows.find((r) => finishedRuns(r.test) > 0 && Number.isFinite(r.test.mean));
@@ -77,7 +92,7 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
       task,
       heldOut: mine.heldOut,
       metric: mine.test.metric,
-      rows: [{ name: rule.id, evolved: true, lr0: mine.lr0, test: mine.test }, ...rows],
+      rows: [{ name: rule.id, evolved: true, lr0: mine.lr0, ...edgeOf(mine), test: mine.test }, ...rows],
       ...(best ? { bestBaseline: best.name } : {}),
     };
   });

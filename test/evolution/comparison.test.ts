@@ -35,6 +35,16 @@ test('every tuned baseline per task, best first, each paired with the rule; sear
   assert.equal(held?.rows[1]?.paired?.verdict, 'no detectable difference');
 });
 
+test('a rate chosen at an end of its grid is marked: the best rate may lie beyond it', () => {
+  const grid = (lr0: number): TunedTask => ({ lr0, grid: [0.001, 0.01, 0.1].map((r) => ({ lr0: r, score: 0.5 })), test: scores([0.9, 0.91]), heldOut: false });
+  const rule = entry('g1-1', undefined, { a: grid(0.01) });
+  const [a] = tunedComparison(rule, [entry('g0-1', 'sgd', { a: grid(0.1) }), entry('g0-2', 'adam', { a: grid(0.001) })]);
+  assert.deepEqual(a?.rows.map((r) => [r.name, r.atEdge]), [['g1-1', undefined], ['adam', 'lowest'], ['sgd', 'highest']]);
+  // A single-point grid has no edge to speak of.
+  const single = entry('g0-3', 'rex', { a: { lr0: 0.01, grid: [{ lr0: 0.01, score: 0.5 }], test: scores([0.9, 0.91]), heldOut: false } });
+  assert.equal(tunedComparison(rule, [single])[0]?.rows[1]?.atEdge, undefined);
+});
+
 test('errors rank lower-first; a baseline none of whose runs finished goes last and is never the best', () => {
   const err = (lr0: number, values: number[]): TunedTask => tuned(lr0, values, false, 'relative_error');
   const rule = entry('g2-4', undefined, { pinn: err(0.001, [0.01, 0.012, 0.011]) });
