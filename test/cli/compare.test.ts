@@ -24,11 +24,11 @@ test('autolr compare: the evolved rule against every tuned baseline, as a table,
   assert.match(table.out, /^synthetic \(searched on\): test accuracy, higher is better; 3 fresh seeds, every rule at its tuned lr0$/m);
   assert.match(table.out, /rule +tuned lr0 +test mean ± sd +rule − baseline \[95 % CI\] +seeds won +verdict/);
   for (const name of ['constant', 'exponential', 'cosine']) {
-    assert.match(table.out, new RegExp(`^${name}( \\(best baseline\\))? +\\d\\.\\d\\de-\\d +\\d\\.\\d{4} ± \\d\\.\\d{4} +[+-]\\d\\.\\d{4}.* +\\d/3 +(better|worse|no detectable difference)$`, 'm'));
+    assert.match(table.out, new RegExp(`^${name}( \\(best baseline\\))? +\\d\\.\\d\\de-\\d( \\((lowest|highest) of grid\\))? +\\d\\.\\d{4} ± \\d\\.\\d{4} +[+-]\\d\\.\\d{4}.* +\\d/3 +(better|worse|no detectable difference)$`, 'm'));
   }
   const markdown = await cli('compare', seeded, '--markdown');
   assert.match(markdown.out, /^\| rule \| tuned lr0 \| test mean ± sd \| rule − baseline \[95 % CI\] \| seeds won \| verdict \|\n\|---\|---\|---\|---\|---\|---\|$/m);
-  assert.match(markdown.out, /^\| g\d+-\d+ \(evolved\) \| \d\.\d\de-\d \| /m);
+  assert.match(markdown.out, /^\| g\d+-\d+ \(evolved\) \| \d\.\d\de-\d( \((lowest|highest) of grid\))? \| /m);
   const json = JSON.parse((await cli('compare', seeded, '--json')).out);
   assert.equal(json.tasks[0].rows.length, 4);
   assert.equal(json.tasks[0].rows[1].paired.seeds, 3);

@@ -4,10 +4,14 @@ import { baselineRule, BASELINES } from '../../src/baselines/registry.js';
 import { parseRule } from '../../src/grammar/parser.js';
 import { scaleBehaviour } from '../../src/schedule/scale.js';
 
-test('baselines that multiply lr0 or lr scale with it; absolute rates, sign steps and 10^floor(log10 lr) do not', () => {
+test('baselines that multiply lr0 or lr scale with it (CLR, whose bounds follow lr0, too); absolute rates, sign steps and 10^floor(log10 lr) do not', () => {
   const scaling = BASELINES.filter((b) => scaleBehaviour(baselineRule(b).rule).scales).map((b) => b.name);
   assert.deepEqual(scaling, [
     'aldvi',
+    'clr_triangular',
+    'clr_triangular2',
+    'clr_exp_range',
+    'clr_modified_triangular2',
     'constant',
     'step_decay',
     'exponential',
