@@ -3,7 +3,7 @@
  * print: scores on the search, test scores over the fresh seeds, and paired
  * comparisons with the baselines.
  */
-import { comparedTests, finishedRuns, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
+import { comparedTests, finishedRuns, ruleName, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired } from '../evolution/paired.js';
 import { renderTable } from './table.js';
 
@@ -53,7 +53,7 @@ export function formatBaselines(baselines: readonly HallOfFameEntry[], best: Hal
   const withEvolved = evolved !== undefined && evolved.hash !== best?.hash;
   const tuned = baselines.some((b) => b.tuned !== undefined);
   const rows = baselines.map((b) => [
-    b.origin.kind === 'seed' ? b.origin.baseline : b.id,
+    ruleName(b),
     b.combined.toFixed(4),
     ...tasks.map((t) => (b.scores[t] === undefined ? '-' : (b.scores[t] as number).toFixed(4))),
     testText(b),

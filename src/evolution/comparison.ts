@@ -16,7 +16,7 @@
 import { budgetsFor, type CampaignConfig } from './config.js';
 import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
 import type { HallOfFameEntry, TestScores, TunedTask } from './records.js';
-import { finishedRuns } from './records.js';
+import { finishedRuns, ruleName } from './records.js';
 
 export interface ComparisonRow {
   /** A baseline's name, or the evolved rule's id. */
@@ -48,7 +48,8 @@ export interface TaskComparison {
 
 export class ComparisonError extends Error {}
 
-const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+/** Config values compared as the JSON the folders hold them in (absent and undefined alike). */
+const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
 
 /** Whether the chosen rate is an end of the grid (see ComparisonRow.atEdge). */
 function edgeOf(t: TunedTask): { atEdge?: 'lowest' | 'highest' } {
@@ -84,7 +85,7 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
       const theirs = b.tuned?.[task];
       if (!theirs) return [];
       const paired = comparePaired(mine.test, theirs.test);
-      return [{ name: nameOf(b), evolved: false, lr0: theirs.lr0, ...edgeOf(theirs), test: theirs.test, ...(paired ? { paired } : {}) }];
+      return [{ name: ruleName(b), evolved: false, lr0: theirs.lr0, ...edgeOf(theirs), test: theirs.test, ...(paired ? { paired } : {}) }];
     });
     rows.sort(byTunedMean(lower));
     const best = rows.find((r) => finishedRuns(r.test) > 0 && Number.isFinite(r.test.mean));
@@ -107,7 +108,6 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
  */
 export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): string[] {
   const fields = ['variant', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
-  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return fields.filter((f) => !same(a[f], b[f])).map((f) => `${f}: ${JSON.stringify(a[f] ?? null)} vs ${JSON.stringify(b[f] ?? null)}`);
 }
 
@@ -120,6 +120,5 @@ const tunedTasks = (c: CampaignConfig): string[] => [...c.tasks, ...(c.validatio
  * searched or held out changes nothing about its tuning and test runs).
  */
 export function sharedTasks(a: CampaignConfig, b: CampaignConfig): string[] {
-  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return tunedTasks(a).filter((t) => tunedTasks(b).includes(t) && same(budgetsFor(a, t), budgetsFor(b, t)));
 }

@@ -221,13 +221,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
     throw new ConfigError(`"name" must be a plain folder name (letters, digits, . _ + -), not ${JSON.stringify(name)}`);
   }
-  let budgets: BudgetOverride | undefined;
-  try {
-    budgets = raw.budgets === undefined ? undefined : parseBudgetOverride(raw.budgets, '"budgets"');
-  } catch (err) {
-    if (err instanceof BudgetError) throw new ConfigError(err.message);
-    throw err;
-  }
+  const budgets = raw.budgets === undefined ? undefined : budgetOverrideOf(raw.budgets, '"budgets"');
   const validation = validationOf(raw.validation, tasks as string[]);
   const taskBudgets = taskBudgetsOf(raw.taskBudgets, [...(tasks as string[]), ...(validation.validation?.tasks ?? [])]);
   const lr0 = raw.lr0 === undefined ? undefined : number(raw, 'lr0', 0, 10, 0, true);
@@ -292,6 +286,16 @@ export function budgetsFor(config: Pick<CampaignConfig, 'budgets' | 'taskBudgets
   return layerOverrides(config.budgets, config.taskBudgets?.[task]);
 }
 
+/** A budget override of the config, its errors as the config's. */
+function budgetOverrideOf(raw: unknown, where: string): BudgetOverride {
+  try {
+    return parseBudgetOverride(raw, where);
+  } catch (err) {
+    if (err instanceof BudgetError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 /** "taskBudgets": an override per task, each a task the campaign trains on (searched or held out). */
 function taskBudgetsOf(raw: unknown, tasks: readonly string[]): Record<string, BudgetOverride> | undefined {
   if (raw === undefined) return undefined;
@@ -301,13 +305,8 @@ function taskBudgetsOf(raw: unknown, tasks: readonly string[]): Record<string, B
   const out: Record<string, BudgetOverride> = {};
   for (const [task, override] of Object.entries(raw)) {
     if (!tasks.includes(task)) throw new ConfigError(`"taskBudgets" names ${JSON.stringify(task)}, which is not one of the campaign's tasks (${tasks.join(', ')})`);
-    try {
-      const parsed = parseBudgetOverride(override, `"taskBudgets"."${task}"`);
-      if (!isEmptyOverride(parsed)) out[task] = parsed;
-    } catch (err) {
-      if (err instanceof BudgetError) throw new ConfigError(err.message);
-      throw err;
-    }
+    const parsed = budgetOverrideOf(override, `"taskBudgets"."${task}"`);
+    if (!isEmptyOverride(parsed)) out[task] = parsed;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -92,6 +92,18 @@ export interface TestScores {
   readonly failures?: readonly (string | null)[];
 }
 
+/** How tables and verdicts name a rule: a seed by its baseline's name, an evolved rule by its id. */
+export const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+
+/**
+ * The rule a campaign's verdict is about: its best evolved rule — recorded,
+ * or, in campaigns that predate recording it, the best non-seed rule of the
+ * hall of fame.
+ */
+export function evolvedRuleOf(results: { readonly bestEvolved?: HallOfFameEntry | null; readonly hallOfFame: readonly HallOfFameEntry[] }): HallOfFameEntry | undefined {
+  return results.bestEvolved ?? results.hallOfFame.find((h) => h.origin.kind !== 'seed');
+}
+
 /**
  * A rule's test scores per task as comparisons use them: at its tuned rate
  * (search and held-out tasks) when `tuned`, else as searched.

@@ -6,7 +6,7 @@
  */
 import { describeMetric, testMetric } from '../tasks/metrics.js';
 import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
-import { comparedTests, finishedRuns, type HallOfFameEntry, type TestScores } from './records.js';
+import { comparedTests, evolvedRuleOf, finishedRuns, ruleName, type HallOfFameEntry, type TestScores } from './records.js';
 
 export interface TaskVerdict {
   readonly task: string;
@@ -30,8 +30,6 @@ export interface DiscoveryVerdict {
 /** A test metric in words with its direction (tasks/metrics.ts), for headings and the report's opening. */
 export { describeMetric };
 
-const nameOf = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
-
 /** A rule's test scores on a task: at its tuned rate when tuned, else as searched. */
 function scoresOn(h: HallOfFameEntry, task: string, tuned: boolean): TestScores | undefined {
   return comparedTests(h, tuned)?.[task];
@@ -49,18 +47,13 @@ function bestBaselineOn(baselines: readonly HallOfFameEntry[], task: string, tun
   return best?.entry;
 }
 
-/**
- * The verdict of a campaign's results: its best evolved rule — recorded, or,
- * in campaigns that predate recording it, the best non-seed rule of the hall
- * of fame — against its re-scored baselines.
- */
+/** The verdict of a campaign's results: its best evolved rule (`evolvedRuleOf`) against its re-scored baselines. */
 export function campaignVerdict(results: {
   readonly bestEvolved?: HallOfFameEntry | null;
   readonly hallOfFame: readonly HallOfFameEntry[];
   readonly baselines: readonly HallOfFameEntry[];
 }): DiscoveryVerdict {
-  const rule = results.bestEvolved ?? results.hallOfFame.find((h) => h.origin.kind !== 'seed');
-  return discoveryVerdict(rule, results.baselines);
+  return discoveryVerdict(evolvedRuleOf(results), results.baselines);
 }
 
 export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: readonly HallOfFameEntry[]): DiscoveryVerdict {
@@ -73,7 +66,7 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
     const theirs = base ? scoresOn(base, task, tuned) : undefined;
     const comparison = mine && theirs ? comparePaired(mine, theirs) : undefined;
     if (!base || !mine || !comparison) return [];
-    return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: nameOf(base), metric: mine.metric, comparison }];
+    return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: ruleName(base), metric: mine.metric, comparison }];
   });
   return { rule: rule.id, tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
 }

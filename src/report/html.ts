@@ -3,7 +3,7 @@
  * SVG, no scripts, no external resources) with the plots and the tables.
  */
 import type { CampaignConfig } from '../evolution/config.js';
-import { comparedTests, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
+import { comparedTests, evolvedRuleOf, ruleName, stoppedNote, type HallOfFameEntry } from '../evolution/records.js';
 import { comparePaired, formatPaired, signed } from '../evolution/paired.js';
 import { campaignVerdict, describeMetric, type DiscoveryVerdict, type TaskVerdict } from '../evolution/verdict.js';
 import { getTask } from '../tasks/registry.js';
@@ -32,14 +32,6 @@ export function escapeHtml(s: string): string {
 }
 
 const f4 = (x: number | undefined | null): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(4));
-
-/** A baseline by its name, any other rule by its id. */
-const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
-
-/** The best evolved rule as the verdict picks it: recorded, or in campaigns that predate recording it, the best non-seed rule of the hall of fame. */
-function bestEvolvedOf(input: ReportInput): HallOfFameEntry | undefined {
-  return input.bestEvolved ?? input.hallOfFame.find((h) => h.origin.kind !== 'seed');
-}
 
 /*
  * Column headings name what a number is and which way is better: the search
@@ -96,7 +88,7 @@ function pairedCell(rule: HallOfFameEntry | undefined, base: HallOfFameEntry, ta
  * tuned rates.
  */
 function tunedTable(input: ReportInput): string {
-  const evolved = bestEvolvedOf(input);
+  const evolved = evolvedRuleOf(input);
   const rules = [...(evolved?.tuned ? [evolved] : []), ...input.baselines.filter((b) => b.tuned)];
   const tasks = [...new Set(rules.flatMap((r) => Object.keys(r.tuned ?? {})))];
   const label = (task: string): string => (rules.some((r) => r.tuned?.[task]?.heldOut) ? `${task} (held out)` : task);
@@ -201,7 +193,7 @@ function curveRules(input: ReportInput): Array<{ entry: HallOfFameEntry; label: 
     .map((entry, i) => ({ entry, label: `#${i + 1} ${entry.id}` }))
     .filter(({ entry }) => entry.origin.kind !== 'seed')
     .slice(0, input.topCurves ?? 3);
-  const best = bestEvolvedOf(input);
+  const best = evolvedRuleOf(input);
   if (!best) return evolved;
   const shown = evolved.find(({ entry }) => entry.hash === best.hash);
   if (shown) return evolved.map((r) => (r === shown ? { ...r, label: `${r.label} (best evolved)` } : r));

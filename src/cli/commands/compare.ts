@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { ComparisonError, protocolDifferences, sharedTasks, tunedComparison } from '../../evolution/comparison.js';
-import type { HallOfFameEntry } from '../../evolution/records.js';
+import { evolvedRuleOf, type HallOfFameEntry } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { InputError } from '../../errors.js';
 import { formatComparison, markdownComparison } from '../comparison-table.js';
@@ -36,7 +36,7 @@ function ruleOf(store: CampaignStore, id: string | undefined): HallOfFameEntry {
     if (!found) throw new InputError(`${store.dir} has no rule ${id} among its tuned rules (${[...new Set(all.map((h) => h.id))].join(', ')})`);
     return found;
   }
-  const evolved = view.bestEvolved ?? view.hallOfFame.find((h) => h.origin.kind !== 'seed');
+  const evolved = evolvedRuleOf(view);
   if (!evolved) throw new InputError(`${store.dir} has no evolved rule that reached full fidelity; name one with --id`);
   return evolved;
 }
