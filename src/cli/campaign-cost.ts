@@ -62,12 +62,14 @@ export function campaignCost(config: CampaignConfig, seeded: number): StageCost[
   }
   if (config.tuning !== false && config.finalSeeds > 0) {
     const perTask = config.tuning.points + config.finalSeeds;
+    const tuned = [...(config.tuning.tasks === 'held-out' ? [] : config.tasks), ...(config.validation?.tasks ?? [])];
+    const where = config.tuning.tasks === 'held-out' ? ' (held out only)' : heldOut > 0 ? ` (${heldOut} held out)` : '';
     stages.push({
       stage: 'tuning',
-      tasks: [...config.tasks, ...(config.validation?.tasks ?? [])],
+      tasks: tuned,
       cheapRuns: 0,
-      fullRuns: finalists * (tasks + heldOut) * perTask,
-      how: `at most ${plural(finalists, 'rule')} × ${plural(tasks + heldOut, 'task')}${heldOut > 0 ? ` (${heldOut} held out)` : ''} × (${plural(config.tuning.points, 'rate')} + ${plural(config.finalSeeds, 'seed')})`,
+      fullRuns: finalists * tuned.length * perTask,
+      how: `at most ${plural(finalists, 'rule')} × ${plural(tuned.length, 'task')}${where} × (${plural(config.tuning.points, 'rate')} + ${plural(config.finalSeeds, 'seed')})`,
     });
   }
   return stages;

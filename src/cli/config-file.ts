@@ -68,7 +68,7 @@ const FIELD_HELP: Readonly<Record<keyof CampaignConfig, string>> = {
   fitnessSeeds: 'seeds a full-fidelity fitness is averaged over',
   randomFitnessSeeds: 'the fewest seeds for a rule that draws random numbers',
   aggregate: "how several tasks' ratios to the reference combine into one fitness",
-  tuning: 'equal lr0 tuning of every finalist and baseline: {"points": odd n, "span": s}, or false',
+  tuning: 'equal lr0 tuning of every finalist and baseline: {"points": odd n, "span": s, "tasks": "all" or "held-out" (the validation tasks only)}, or false',
   validation: 'held-out tasks, never searched on: finalists and baselines are tuned and tested on them too',
   queue: 'a Redis queue whose workers run the training (docs/distributed.md)',
 };

@@ -298,12 +298,13 @@ async function finish(ctx: Context): Promise<void> {
   store.writeCheckpoint(config.generations + 1, checkpointOf(config, run));
 }
 
-/** Equal tuning over the search tasks and the held-out ones, centred where each task trains untuned. */
+/** Equal tuning over the search tasks (unless the settings keep it to the held-out ones) and the held-out ones, centred where each task trains untuned. */
 function tuningPlan(config: CampaignConfig, settings: TuningSettings): TuningPlan {
   const kind = config.variant === 'dlr' ? config.optimizer : 'alr';
+  const searchTasks = settings.tasks === 'held-out' ? [] : config.tasks;
   return {
     settings,
-    tasks: [...config.tasks.map((name) => ({ name, heldOut: false })), ...(config.validation?.tasks ?? []).map((name) => ({ name, heldOut: true }))],
+    tasks: [...searchTasks.map((name) => ({ name, heldOut: false })), ...(config.validation?.tasks ?? []).map((name) => ({ name, heldOut: true }))],
     searchSeed: evaluationSeed(config),
     testSeeds: finalSeeds(config),
     centreOf: (task) => resolveLr0(lookupTask(task, budgetsFor(config, task)), kind, config.lr0),

@@ -274,7 +274,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     fitnessSeeds: integer(raw, 'fitnessSeeds', 1, 20, d.fitnessSeeds),
     randomFitnessSeeds: integer(raw, 'randomFitnessSeeds', 1, 20, d.randomFitnessSeeds),
     aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
-    tuning: tuningOf(raw.tuning, d.tuning),
+    tuning: tuningOf(raw.tuning, d.tuning, validation.validation?.tasks.length ?? 0),
     ...validation,
     ...queueOf(raw.queue),
   };
@@ -323,19 +323,29 @@ function queueOf(raw: unknown): { queue?: string } {
   }
 }
 
-/** "tuning": false, true (the default grid), or {"points": odd n, "span": s}. */
-function tuningOf(raw: unknown, fallback: TuningSettings | false): TuningSettings | false {
+/**
+ * "tuning": false, true (the default grid), or {"points": odd n, "span": s,
+ * "tasks": "all" | "held-out"}. Tuning on the held-out tasks alone needs
+ * some; "all" is left out of the resolved config, so configs saved before the
+ * field existed still match their campaigns' checkpoints.
+ */
+function tuningOf(raw: unknown, fallback: TuningSettings | false, heldOutTasks: number): TuningSettings | false {
   if (raw === undefined) return fallback;
   if (raw === false) return false;
   if (raw === true) return DEFAULT_TUNING;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError('"tuning" must be false, true, or {"points": 7, "span": 30}');
+    throw new ConfigError('"tuning" must be false, true, or {"points": 7, "span": 30, "tasks": "all"}');
   }
   const t = raw as Raw;
-  for (const key of Object.keys(t)) if (key !== 'points' && key !== 'span') throw new ConfigError(`unknown field "tuning.${key}" (known: points, span)`);
+  const known = ['points', 'span', 'tasks'];
+  for (const key of Object.keys(t)) if (!known.includes(key)) throw new ConfigError(`unknown field "tuning.${key}" (known: ${known.join(', ')})`);
   const points = integer(t, 'points', 1, 99, DEFAULT_TUNING.points);
   if (points % 2 === 0) throw new ConfigError(`"tuning.points" must be odd (the untuned rate is the middle point), not ${points}`);
-  return { points, span: number(t, 'span', 1, 1e6, DEFAULT_TUNING.span) };
+  const tasks = oneOf(t, 'tasks', ['all', 'held-out'] as const, 'all');
+  if (tasks === 'held-out' && heldOutTasks === 0) {
+    throw new ConfigError('"tuning.tasks": "held-out" tunes only on validation tasks, and the campaign has none: add "validation" or tune on "all" tasks');
+  }
+  return { points, span: number(t, 'span', 1, 1e6, DEFAULT_TUNING.span), ...(tasks === 'held-out' ? { tasks } : {}) };
 }
 
 /** "validation": {"tasks": [...]} or a comma-separated list; tasks the search also uses are refused. */

@@ -20,6 +20,13 @@ export interface TuningSettings {
   readonly points: number;
   /** The grid spans lr0 / span to lr0 · span. */
   readonly span: number;
+  /**
+   * Where rules are tuned: on every task (absent, the default), or only on
+   * the held-out ones, where the verdict that matters is decided. The
+   * search tasks then keep only their untuned re-scoring; on an expensive
+   * task (the PINN at thousands of steps) this halves the stage.
+   */
+  readonly tasks?: 'held-out';
 }
 
 /**

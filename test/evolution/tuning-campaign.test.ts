@@ -17,6 +17,7 @@ import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import type { HallOfFameEntry } from '../../src/evolution/records.js';
 import { pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
+import { campaignVerdict } from '../../src/evolution/verdict.js';
 import { campaignReport } from '../../src/report/campaign-report.js';
 
 let pool: EvaluatorPool;
@@ -91,4 +92,44 @@ test('tuning: every finalist and baseline gets the same grid on search and held-
   assert.match(html, /equal tuning \d+\.\d min \(\d+ training runs\)/);
   assert.match(html, /Tuned comparison/);
   assert.match(html, /helmholtz-250 \(held out\) lr0/);
+});
+
+test('tuning kept to the held-out tasks: no rule is tuned on the search task, which keeps its untuned re-scoring; the verdict is the held-out one', async () => {
+  const config = resolveConfig({
+    name: 'tuned-held-out',
+    tasks: ['synthetic'],
+    validation: { tasks: ['helmholtz-250'] },
+    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
+    population: 4,
+    generations: 1,
+    seeds: ['constant', 'linear_decay'],
+    // Every candidate at full fidelity, so that an evolved rule reaches the verdict.
+    multiFidelity: false,
+    workers: 0,
+    backend: 'wasm',
+    finalSeeds: 2,
+    hallOfFame: 1,
+    tuning: { points: 3, span: 10, tasks: 'held-out' },
+  });
+  const mine: EvalJob[] = [];
+  const recording = { evaluate: async (job: EvalJob) => {
+    mine.push(job);
+    return pool.evaluate(job);
+  } };
+  await runCampaign(config, { runsDir: runs, evaluator: recording });
+  const hof = JSON.parse(readFileSync(join(runs, 'tuned-held-out', 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[]; baselines: HallOfFameEntry[]; bestEvolved: HallOfFameEntry | null };
+  const entries = [...hof.hallOfFame, ...hof.baselines, ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
+  for (const e of entries) {
+    assert.deepEqual(Object.keys(e.tuned ?? {}), ['helmholtz-250'], `${e.id} is tuned on the held-out task only`);
+    assert.equal(e.tuned?.['helmholtz-250']?.heldOut, true);
+    assert.deepEqual(Object.keys(e.test ?? {}), ['synthetic'], `${e.id} keeps its untuned re-scoring on the search task`);
+  }
+  assert.equal(mine.filter((j) => j.task === 'synthetic' && j.lr0 !== undefined).length, 0, 'nothing is trained at a tuning rate on the search task');
+  // 3 unique rules at most (hall of fame = best evolved or a seed) × 1 task × (3 rates + 2 seeds).
+  const tuningRuns = mine.filter((j) => j.task === 'helmholtz-250').length;
+  assert.ok(tuningRuns > 0 && tuningRuns % 5 === 0 && tuningRuns <= 15, `${tuningRuns} tuning runs`);
+  const verdict = campaignVerdict({ ...hof, baselines: hof.baselines });
+  assert.ok(hof.bestEvolved, 'an evolved rule reached full fidelity');
+  assert.equal(verdict.tuned, true, verdict.headline);
+  assert.deepEqual(verdict.tasks.map((t) => [t.task, t.heldOut]), [['helmholtz-250', true]]);
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { ConfigError, resolveConfig } from '../../src/evolution/config.js';
 import { DEFAULT_TUNING, pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
 
 test('the default grid: seven log-spaced rates from lr0/30 to 30·lr0, lr0 exactly in the middle', () => {
@@ -34,4 +35,13 @@ test('the choice does not depend on the order of the trials', () => {
       assert.deepEqual(pickTuned(shuffled, 0.003), pickTuned(trials, 0.003));
     }),
   );
+});
+
+test('"tuning.tasks": "held-out" is kept in the config, "all" is left out (so older configs still match), anything else is refused', () => {
+  const base = { tasks: ['synthetic'], validation: { tasks: ['helmholtz-250'] } };
+  assert.deepEqual(resolveConfig({ ...base, tuning: { points: 3, tasks: 'held-out' } }).tuning, { points: 3, span: 30, tasks: 'held-out' });
+  assert.deepEqual(resolveConfig({ ...base, tuning: { points: 3, tasks: 'all' } }).tuning, { points: 3, span: 30 });
+  assert.throws(() => resolveConfig({ ...base, tuning: { tasks: 'search' } }), (e: unknown) => e instanceof ConfigError && /"tasks" must be one of all, held-out, not "search"/.test(e.message));
+  assert.throws(() => resolveConfig({ ...base, tuning: { steps: 3 } }), (e: unknown) => e instanceof ConfigError && /unknown field "tuning.steps" \(known: points, span, tasks\)/.test(e.message));
+  assert.throws(() => resolveConfig({ tasks: ['synthetic'], tuning: { tasks: 'held-out' } }), (e: unknown) => e instanceof ConfigError && /the campaign has none: add "validation"/.test(e.message));
 });

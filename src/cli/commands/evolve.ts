@@ -45,6 +45,7 @@ interface EvolveOptions {
   timeLimit?: number;
   validation?: string;
   tuningPoints?: number;
+  tuningTasks?: 'all' | 'held-out';
   finalSeeds?: number;
   hallOfFame?: number;
   queue?: string;
@@ -76,6 +77,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--time-limit <seconds>', 'wall-time limit of one evaluation', parsePositiveNumberOption('--time-limit'), d.timeLimit)
     .option('--validation <tasks>', 'held-out tasks, separated by commas: finalists and baselines are tuned and tested on them too')
     .option('--tuning-points <n>', 'lr0 grid points of the final equal tuning (odd; 0: no tuning)', parseIntegerOption('--tuning-points', 0, 99), d.tuning === false ? 0 : d.tuning.points)
+    .option('--tuning-tasks <which>', 'tasks the final tuning covers: all, or held-out (the validation tasks only, where the verdict is decided)', parseChoiceOption('--tuning-tasks', ['all', 'held-out'] as const))
     .option('--final-seeds <n>', 'fresh seeds of the final test comparison', parseIntegerOption('--final-seeds', 0, 100), d.finalSeeds)
     .option('--hall-of-fame <n>', 'size of the hall of fame', parseIntegerOption('--hall-of-fame', 1, 1000), d.hallOfFame)
     .option('--queue <url>', 'run the jobs on the workers of a Redis queue: redis://[user:password@]host:port[/db], rediss:// for TLS (docs/distributed.md)')
@@ -94,6 +96,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         '  autolr evolve --task helmholtz-250,helmholtz-500 --variant dlr --population 12 --generations 5 --name pinn-a',
         '  autolr evolve --task mnist-mlp --variant alr --seeds adam,rmsprop,ades --workers 2 --seed 7',
         '  autolr evolve --task mnist-mlp --validation fashion-mnist-mlp,fashion-mnist-cnn --tuning-points 7 --final-seeds 5',
+        '  autolr evolve --task helmholtz-250,helmholtz-750 --validation helmholtz-500,helmholtz-1000 --tuning-tasks held-out',
         '  autolr init && autolr evolve --config campaign.jsonc --dry-run',
         '  autolr evolve --config campaign.jsonc',
         '  autolr evolve --resume runs/pinn-a',
@@ -187,6 +190,11 @@ function buildConfig(options: EvolveOptions, err: (s: string) => void): { config
   if (options.timeLimit !== undefined) flags.timeLimit = options.timeLimit;
   if (options.validation !== undefined) flags.validation = { tasks: options.validation.split(',').map((t) => t.trim()).filter((t) => t !== '') };
   if (options.tuningPoints !== undefined) flags.tuning = options.tuningPoints === 0 ? false : { ...(typeof fromFile.tuning === 'object' ? fromFile.tuning : {}), points: options.tuningPoints };
+  if (options.tuningTasks !== undefined) {
+    const tuning = flags.tuning ?? fromFile.tuning;
+    if (tuning === false) throw new UsageError('--tuning-tasks chooses where the final tuning runs, and tuning is off (--tuning-points 0 or "tuning": false)');
+    flags.tuning = { ...(typeof tuning === 'object' && tuning !== null ? tuning : {}), tasks: options.tuningTasks };
+  }
   if (options.finalSeeds !== undefined) flags.finalSeeds = options.finalSeeds;
   if (options.hallOfFame !== undefined) flags.hallOfFame = options.hallOfFame;
   if (options.queue !== undefined) flags.queue = options.queue;
