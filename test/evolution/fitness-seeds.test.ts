@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
-import type { EvalJob, EvalOutcome } from '../../src/evaluator/job.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import { CampaignStore } from '../../src/evolution/store.js';
 import { isRandom, ruleParts } from '../../src/grammar/ast.js';
 import { parseRule } from '../../src/grammar/parser.js';
+import { recordingEvaluator } from '../helpers/recording.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-fitness-seeds-'));
@@ -29,14 +29,7 @@ after(async () => {
 });
 
 test('random rules are scored on at least two seeds, others on fitnessSeeds; the fitness is the mean of those runs', async () => {
-  const jobs: Array<{ job: EvalJob; outcome: EvalOutcome }> = [];
-  const recording = {
-    evaluate: async (job: EvalJob) => {
-      const outcome = await pool.evaluate(job);
-      jobs.push({ job, outcome });
-      return outcome;
-    },
-  };
+  const { evaluator: recording, runs: jobs } = recordingEvaluator(pool);
   const config = resolveConfig({ name: 'seeds', tasks: ['synthetic'], population: 4, generations: 1, seeds: ['constant', 'sgd_sa'], workers: 0, backend: 'wasm', multiFidelity: false, finalSeeds: 0, tuning: false });
   assert.equal(config.fitnessSeeds, 1);
   assert.equal(config.randomFitnessSeeds, 2);

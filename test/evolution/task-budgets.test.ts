@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
-import type { EvalJob, EvalOutcome } from '../../src/evaluator/job.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { budgetsFor, ConfigError, resolveConfig } from '../../src/evolution/config.js';
 import { layerOverrides } from '../../src/tasks/budgets.js';
+import { recordingEvaluator } from '../helpers/recording.js';
 
 test('a task\'s own budget fields lie over the campaign\'s, fidelity by fidelity', () => {
   assert.deepEqual(layerOverrides({ cheap: { epochs: 1 }, full: { epochs: 10, trainSamples: 5000 } }, { full: { epochs: 3 } }), { cheap: { epochs: 1 }, full: { epochs: 3, trainSamples: 5000 } });
@@ -69,12 +69,7 @@ test('every run of a task carries its own budget: search, re-scoring and tuning,
     hallOfFame: 1,
     tuning: { points: 3, span: 10 },
   });
-  const jobs: Array<{ job: EvalJob; outcome: EvalOutcome }> = [];
-  const recording = { evaluate: async (job: EvalJob) => {
-    const outcome = await pool.evaluate(job);
-    jobs.push({ job, outcome });
-    return outcome;
-  } };
+  const { evaluator: recording, runs: jobs } = recordingEvaluator(pool);
   await runCampaign(config, { runsDir: mkdtempSync(join(tmpdir(), 'autolr-task-budgets-')), evaluator: recording });
   const on = (task: string) => jobs.filter((j) => j.job.task === task);
   assert.ok(on('synthetic').length > 0 && on('helmholtz-250').length > 0);

@@ -12,17 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
-import type { EvalJob, EvalOutcome } from '../../src/evaluator/job.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import type { HallOfFameEntry } from '../../src/evolution/records.js';
 import { pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
 import { campaignVerdict } from '../../src/evolution/verdict.js';
 import { campaignReport } from '../../src/report/campaign-report.js';
+import { recordingEvaluator } from '../helpers/recording.js';
 
 let pool: EvaluatorPool;
 const runs = mkdtempSync(join(tmpdir(), 'autolr-tuning-'));
-const jobs: Array<{ job: EvalJob; outcome: EvalOutcome }> = [];
 
 before(async () => {
   await initBackend('wasm');
@@ -48,11 +47,7 @@ test('tuning: every finalist and baseline gets the same grid on search and held-
     tuning: { points: 3, span: 10 },
   });
   // Every job the campaign runs, with what came back.
-  const recording = { evaluate: async (job: EvalJob) => {
-    const outcome = await pool.evaluate(job);
-    jobs.push({ job, outcome });
-    return outcome;
-  } };
+  const { evaluator: recording, runs: jobs } = recordingEvaluator(pool);
   const summary = await runCampaign(config, { runsDir: runs, evaluator: recording });
   const hof = JSON.parse(readFileSync(join(runs, 'tuned', 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[]; baselines: HallOfFameEntry[]; bestEvolved: HallOfFameEntry | null };
   const entries = [...hof.hallOfFame, ...hof.baselines, ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
@@ -111,12 +106,9 @@ test('tuning kept to the held-out tasks: no rule is tuned on the search task, wh
     hallOfFame: 1,
     tuning: { points: 3, span: 10, tasks: 'held-out' },
   });
-  const mine: EvalJob[] = [];
-  const recording = { evaluate: async (job: EvalJob) => {
-    mine.push(job);
-    return pool.evaluate(job);
-  } };
-  await runCampaign(config, { runsDir: runs, evaluator: recording });
+  const { evaluator, runs: recorded } = recordingEvaluator(pool);
+  await runCampaign(config, { runsDir: runs, evaluator });
+  const mine = recorded.map((r) => r.job);
   const hof = JSON.parse(readFileSync(join(runs, 'tuned-held-out', 'hof.json'), 'utf8')) as { hallOfFame: HallOfFameEntry[]; baselines: HallOfFameEntry[]; bestEvolved: HallOfFameEntry | null };
   const entries = [...hof.hallOfFame, ...hof.baselines, ...(hof.bestEvolved ? [hof.bestEvolved] : [])];
   for (const e of entries) {
