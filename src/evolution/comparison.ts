@@ -16,7 +16,7 @@
 import { budgetsFor, type CampaignConfig } from './config.js';
 import { comparePaired, lowerIsBetter, type PairedComparison } from './paired.js';
 import type { HallOfFameEntry, TestScores, TunedTask } from './records.js';
-import { finishedRuns, ruleName } from './records.js';
+import { finishedRuns, gridEdge, ruleName } from './records.js';
 
 export interface ComparisonRow {
   /** A baseline's name, or the evolved rule's id. */
@@ -51,13 +51,10 @@ export class ComparisonError extends Error {}
 /** Config values compared as the JSON the folders hold them in (absent and undefined alike). */
 const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
 
-/** Whether the chosen rate is an end of the grid (see ComparisonRow.atEdge). */
+/** The row's atEdge field (see ComparisonRow.atEdge). */
 function edgeOf(t: TunedTask): { atEdge?: 'lowest' | 'highest' } {
-  const rates = t.grid.map((g) => g.lr0);
-  if (rates.length < 2) return {};
-  if (t.lr0 === Math.min(...rates)) return { atEdge: 'lowest' };
-  if (t.lr0 === Math.max(...rates)) return { atEdge: 'highest' };
-  return {};
+  const edge = gridEdge(t);
+  return edge ? { atEdge: edge } : {};
 }
 
 /** Better first by the metric's direction; a rule with no finished run goes last. */

@@ -80,6 +80,19 @@ export interface TunedTask {
   readonly heldOut: boolean;
 }
 
+/**
+ * Whether a tuned rate is the lowest or highest point of its grid (a grid of
+ * one point has no edge): the best rate may lie beyond, so that rule was not
+ * tuned as well as the others and a comparison with it proves less.
+ */
+export function gridEdge(t: TunedTask): 'lowest' | 'highest' | undefined {
+  const rates = t.grid.map((g) => g.lr0);
+  if (rates.length < 2) return undefined;
+  if (t.lr0 === Math.min(...rates)) return 'lowest';
+  if (t.lr0 === Math.max(...rates)) return 'highest';
+  return undefined;
+}
+
 /** Test metrics of one rule on one task over the fresh seeds. */
 export interface TestScores {
   /** Mean and sd over the runs that finished (NaN, null in JSON, when none did). */

@@ -6,7 +6,7 @@
  */
 import { describeMetric, testMetric } from '../tasks/metrics.js';
 import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
-import { comparedTests, evolvedRuleOf, finishedRuns, ruleName, type HallOfFameEntry, type TestScores } from './records.js';
+import { comparedTests, evolvedRuleOf, finishedRuns, gridEdge, ruleName, type HallOfFameEntry, type TestScores } from './records.js';
 
 export interface TaskVerdict {
   readonly task: string;
@@ -16,6 +16,8 @@ export interface TaskVerdict {
   readonly baseline: string;
   readonly metric: string;
   readonly comparison: PairedComparison;
+  /** The compared rules (the evolved one, the baseline) whose tuned lr0 is an end of its grid, with which end. */
+  readonly atGridEdge: ReadonlyArray<{ readonly rule: string; readonly edge: 'lowest' | 'highest' }>;
 }
 
 export interface DiscoveryVerdict {
@@ -66,9 +68,19 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
     const theirs = base ? scoresOn(base, task, tuned) : undefined;
     const comparison = mine && theirs ? comparePaired(mine, theirs) : undefined;
     if (!base || !mine || !comparison) return [];
-    return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: ruleName(base), metric: mine.metric, comparison }];
+    const atGridEdge = tuned ? edgesOf([rule, base], task) : [];
+    return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: ruleName(base), metric: mine.metric, comparison, atGridEdge }];
   });
   return { rule: rule.id, tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
+}
+
+/** Which of the compared rules were tuned to an end of their grid on the task. */
+function edgesOf(rules: readonly HallOfFameEntry[], task: string): TaskVerdict['atGridEdge'] {
+  return rules.flatMap((h) => {
+    const t = h.tuned?.[task];
+    const edge = t ? gridEdge(t) : undefined;
+    return edge ? [{ rule: ruleName(h), edge }] : [];
+  });
 }
 
 function clause(v: TaskVerdict): string {
@@ -91,5 +103,8 @@ function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly Ta
     ...(of('worse').length > 0 ? [`worse on ${of('worse').map(clause).join('; ')}`] : []),
   ];
   const caveat = tuned ? '' : ' (rates as searched: this campaign did not tune lr0, so a win may be a better step size)';
-  return `${parts.join('; ')}.${caveat} Differences are paired over the fresh seeds, 95 % Student-t intervals.`;
+  const edges = verdicts.flatMap((v) => v.atGridEdge.map((e) => `${e.rule} on ${v.task} (${e.edge})`));
+  // A rate at an end of its grid may not be that rule's best, so a comparison with it proves less.
+  const edgeNote = edges.length > 0 ? ` Tuned to an end of the lr0 grid, so perhaps not at their best: ${edges.join(', ')}.` : '';
+  return `${parts.join('; ')}.${caveat}${edgeNote} Differences are paired over the fresh seeds, 95 % Student-t intervals.`;
 }

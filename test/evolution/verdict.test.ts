@@ -39,6 +39,18 @@ test('tuned: the rule against the best tuned baseline per task, held-out tasks n
   ]);
   assert.match(v.headline, /^Evolution's best rule, g5-1, at its tuned lr0, beat the best tuned baseline on 1 of 2 tasks \(a: \+0\.0200 \[\+0\.0200, \+0\.0200\] test accuracy vs rex\); no detectable difference on b \(held out\): /);
   assert.doesNotMatch(v.headline, /rates as searched/);
+  assert.doesNotMatch(v.headline, /end of the lr0 grid/, 'grids of no points have no edge');
+});
+
+test('a compared rule tuned to an end of its grid is named in the verdict: its best rate may lie beyond', () => {
+  const onGrid = (values: number[], lr0: number, heldOut = false): TunedTask => ({ ...tuned(values, heldOut), lr0, grid: [0.001, 0.003, 0.01].map((r) => ({ lr0: r, score: 0.5 })) });
+  const rule = entry('g5-1', undefined, {}, { a: onGrid([0.92, 0.925, 0.93], 0.01), b: onGrid([0.8, 0.8, 0.8], 0.003, true) });
+  const rex = entry('g0-1', 'rex', {}, { a: onGrid([0.90, 0.905, 0.91], 0.003), b: onGrid([0.81, 0.81, 0.81], 0.001, true) });
+  const constant = entry('g0-2', 'constant', {}, { a: onGrid([0.5, 0.5, 0.5], 0.001), b: onGrid([0.1, 0.1, 0.1], 0.001, true) });
+  const v = discoveryVerdict(rule, [constant, rex]);
+  assert.deepEqual(v.tasks.map((t) => t.atGridEdge), [[{ rule: 'g5-1', edge: 'highest' }], [{ rule: 'rex', edge: 'lowest' }]]);
+  // Only the two rules compared are named: the constant, not the best baseline anywhere, is left out.
+  assert.match(v.headline, / Tuned to an end of the lr0 grid, so perhaps not at their best: g5-1 on a \(highest\), rex on b \(lowest\)\. Differences are paired/);
 });
 
 test('untuned campaigns say so; errors win when lower; no rule or no baseline is said plainly', () => {

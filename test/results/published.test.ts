@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runJob } from '../../src/evaluator/job.js';
 import type { BackendChoice } from '../../src/evaluator/backend.js';
-import type { CampaignConfig } from '../../src/evolution/config.js';
+import { budgetsFor, type CampaignConfig } from '../../src/evolution/config.js';
 import type { TunedTask } from '../../src/evolution/records.js';
 import { finalSeeds } from '../../src/evolution/rescoring.js';
 import { cli } from '../helpers/cli.js';
@@ -84,7 +84,8 @@ async function rescoreTuned(campaign: string, task: string): Promise<{ score: nu
       seed,
       splitSeed: config.splitSeed,
       lr0: tuned.lr0,
-      ...(config.budgets !== undefined ? { budgets: config.budgets } : {}),
+      // The task's own budget ("taskBudgets" over "budgets"), as the campaign trained it.
+      ...(budgetsFor(config, task) !== undefined ? { budgets: budgetsFor(config, task) } : {}),
     },
     'wasm',
   );
