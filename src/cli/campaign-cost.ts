@@ -37,6 +37,9 @@ export function campaignCost(config: CampaignConfig, seeded: number): StageCost[
     stages.push({ stage: 'references', tasks: config.tasks, cheapRuns: config.multiFidelity ? tasks : 0, fullRuns: tasks * config.fitnessSeeds, how: `the reference ${config.reference} once per task and fidelity, to normalise the scores` });
   }
   const candidates = config.population + (config.generations - 1) * laterCandidates(config);
+  // Full-fidelity fitness at the best of several starting rates trains each full candidate once per rate.
+  const rates = config.fitnessRates?.points ?? 1;
+  const atRates = rates > 1 ? `, each full one at ${rates} rates` : '';
   const pass = 1 - config.hurdleQuantile;
   if (config.multiFidelity) {
     const promoted = Math.round(seeded + pass * (config.population - seeded) + pass * (config.generations - 1) * laterCandidates(config));
@@ -44,11 +47,11 @@ export function campaignCost(config: CampaignConfig, seeded: number): StageCost[
       stage: 'search',
       tasks: config.tasks,
       cheapRuns: candidates * tasks,
-      fullRuns: promoted * tasks * config.fitnessSeeds,
-      how: `${plural(candidates, 'candidate')} over ${plural(config.generations, 'generation')}, each cheap on ${plural(tasks, 'task')}; about ${promoted} (the seeds and ${Math.round(pass * 100)} % of the rest) also full`,
+      fullRuns: promoted * tasks * config.fitnessSeeds * rates,
+      how: `${plural(candidates, 'candidate')} over ${plural(config.generations, 'generation')}, each cheap on ${plural(tasks, 'task')}; about ${promoted} (the seeds and ${Math.round(pass * 100)} % of the rest) also full${atRates}`,
     });
   } else {
-    stages.push({ stage: 'search', tasks: config.tasks, cheapRuns: 0, fullRuns: candidates * tasks * config.fitnessSeeds, how: `${plural(candidates, 'candidate')} over ${plural(config.generations, 'generation')}, each full on ${plural(tasks, 'task')}` });
+    stages.push({ stage: 'search', tasks: config.tasks, cheapRuns: 0, fullRuns: candidates * tasks * config.fitnessSeeds * rates, how: `${plural(candidates, 'candidate')} over ${plural(config.generations, 'generation')}, each full on ${plural(tasks, 'task')}${atRates}` });
   }
   const finalists = config.hallOfFame + 1 + (config.rescoreBaselines === 'all' ? seeded : Math.min(1, seeded));
   if (config.finalSeeds > 0) {

@@ -20,16 +20,14 @@ import { MappingError, randomGenotype } from '../grammar/genotype.js';
 import { InputError } from '../errors.js';
 import { Stream } from '../random/stream.js';
 import { EvaluationCache } from './cache.js';
-import { budgetsFor, LEGACY_CONFIG_VALUES, type CampaignConfig } from './config.js';
+import { LEGACY_CONFIG_VALUES, type CampaignConfig } from './config.js';
 import { quantile } from './fitness.js';
 import { emptyStandings, recordGeneration, sortedBaselines } from './hall-of-fame.js';
 import type { Individual, Origin } from './individual.js';
 import { type CampaignSummary, type Counters, type ScoredCandidate, type Standings, type TaskOutcome, emptyCounters } from './records.js';
 import { finalSeeds, rescoreStandings } from './rescoring.js';
 import { tuneStandings, type TuningPlan, type TuningSettings } from './tuning.js';
-import { resolveLr0 } from '../evaluator/lr0.js';
-import { lookupTask } from '../tasks/registry.js';
-import { evaluationSeed, referenceRule, Scorer, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
+import { evaluationSeed, referenceRule, Scorer, startingRate, type Evaluator, type HurdleState, type References, type RunListener, type ScoredGeneration } from './scorer.js';
 import type { SearchStrategy } from './search-strategy.js';
 import { seedIndividuals } from './seeding.js';
 import { DEFAULT_STRATEGY_NAME, lookupStrategy } from './strategies.js';
@@ -300,14 +298,13 @@ async function finish(ctx: Context): Promise<void> {
 
 /** Equal tuning over the search tasks (unless the settings keep it to the held-out ones) and the held-out ones, centred where each task trains untuned. */
 function tuningPlan(config: CampaignConfig, settings: TuningSettings): TuningPlan {
-  const kind = config.variant === 'dlr' ? config.optimizer : 'alr';
   const searchTasks = settings.tasks === 'held-out' ? [] : config.tasks;
   return {
     settings,
     tasks: [...searchTasks.map((name) => ({ name, heldOut: false })), ...(config.validation?.tasks ?? []).map((name) => ({ name, heldOut: true }))],
     searchSeed: evaluationSeed(config),
     testSeeds: finalSeeds(config),
-    centreOf: (task) => resolveLr0(lookupTask(task, budgetsFor(config, task)), kind, config.lr0),
+    centreOf: (task) => startingRate(config, task),
   };
 }
 

@@ -79,6 +79,13 @@ export interface CampaignConfig {
    * on fresh seeds (docs/results.md, Fashion-MNIST).
    */
   readonly randomFitnessSeeds: number;
+  /**
+   * Full-fidelity fitness at the best of a log grid of starting rates around
+   * the task's lr0 (chosen on the validation score, as equal tuning chooses),
+   * or absent: one rate. Costs `points` times the full runs; absent from
+   * configs that predate it, which ran at one rate.
+   */
+  readonly fitnessRates?: Omit<TuningSettings, 'tasks'>;
   /** How several tasks' ratios to the reference combine into one fitness (fitness.ts). */
   readonly aggregate: Aggregate;
   /**
@@ -154,7 +161,7 @@ export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
   'name', 'variant', 'grammar', 'tasks', 'budgets', 'taskBudgets', 'optimizer', 'lr0', 'population', 'generations', 'seed', 'seeds', 'reference', 'strategy', 'mode',
   'elites', 'tournamentSize', 'crossoverProbability', 'mutationRate', 'mutationRates', 'constantMutationProbability', 'constantSigma',
   'multiFidelity', 'hurdleQuantile', 'cache', 'workers', 'backend', 'timeLimit', 'splitSeed', 'dataDir', 'hallOfFame', 'finalSeeds',
-  'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'aggregate', 'tuning', 'validation', 'queue',
+  'rescoreBaselines', 'fitnessSeeds', 'randomFitnessSeeds', 'fitnessRates', 'aggregate', 'tuning', 'validation', 'queue',
 ]);
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -273,6 +280,7 @@ export function resolveConfig(raw: Raw): CampaignConfig {
     rescoreBaselines: oneOf(raw, 'rescoreBaselines', ['all', 'best'] as const, d.rescoreBaselines),
     fitnessSeeds: integer(raw, 'fitnessSeeds', 1, 20, d.fitnessSeeds),
     randomFitnessSeeds: integer(raw, 'randomFitnessSeeds', 1, 20, d.randomFitnessSeeds),
+    ...fitnessRatesOf(raw.fitnessRates),
     aggregate: oneOf(raw, 'aggregate', AGGREGATES, d.aggregate),
     tuning: tuningOf(raw.tuning, d.tuning, validation.validation?.tasks.length ?? 0),
     ...validation,
@@ -346,6 +354,17 @@ function tuningOf(raw: unknown, fallback: TuningSettings | false, heldOutTasks: 
     throw new ConfigError('"tuning.tasks": "held-out" tunes only on validation tasks, and the campaign has none: add "validation" or tune on "all" tasks');
   }
   return { points, span: number(t, 'span', 1, 1e6, DEFAULT_TUNING.span), ...(tasks === 'held-out' ? { tasks } : {}) };
+}
+
+/** "fitnessRates": absent or false (one rate), or {"points": odd n ≥ 3, "span": s > 1}; the resolved config holds it only when set. */
+function fitnessRatesOf(raw: unknown): { fitnessRates?: Omit<TuningSettings, 'tasks'> } {
+  if (raw === undefined || raw === false) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('"fitnessRates" must be false or {"points": 3, "span": 10}');
+  const t = raw as Raw;
+  for (const key of Object.keys(t)) if (key !== 'points' && key !== 'span') throw new ConfigError(`unknown field "fitnessRates.${key}" (known: points, span)`);
+  const points = integer(t, 'points', 3, 99, 3);
+  if (points % 2 === 0) throw new ConfigError(`"fitnessRates.points" must be odd (the campaign's own rate is the middle point), not ${points}`);
+  return { fitnessRates: { points, span: number(t, 'span', 1, 1e6, 10, true) } };
 }
 
 /** "validation": {"tasks": [...]} or a comma-separated list; tasks the search also uses are refused. */

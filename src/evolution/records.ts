@@ -32,6 +32,12 @@ export interface TaskOutcome {
   readonly adapter?: TrainResult['adapter'];
   /** The per-epoch curves, kept for hall-of-fame members (reports plot them). */
   readonly curves?: TrainResult['curves'];
+  /**
+   * The starting rate this outcome was trained at, when the campaign scores
+   * full fidelity at the best of several rates (`fitnessRates`): the rate
+   * whose validation score the fitness is.
+   */
+  readonly lr0?: number;
 }
 
 export interface ScoredCandidate {

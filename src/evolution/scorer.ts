@@ -21,10 +21,13 @@ import { InputError } from '../errors.js';
 import { overrideKey } from '../tasks/budgets.js';
 import type { Fidelity } from '../tasks/task.js';
 import type { EvaluationCache } from './cache.js';
+import { resolveLr0 } from '../evaluator/lr0.js';
+import { lookupTask } from '../tasks/registry.js';
 import { budgetsFor, type CampaignConfig } from './config.js';
 import { combineScores, quantile, selectionFitness, type Level } from './fitness.js';
 import type { Individual } from './individual.js';
 import { scoresOf, type Counters, type ScoredCandidate, type TaskOutcome } from './records.js';
+import { pickTuned, tuningGrid } from './tuning.js';
 
 /** Runs one evaluation job; the worker pool or the in-process runner. */
 export interface Evaluator {
@@ -229,11 +232,12 @@ export class Scorer {
   private async evaluateCached(rule: Rule, text: string, task: string, fidelity: Fidelity, order: number): Promise<TaskOutcome> {
     const { config, counters } = this;
     const seeds = this.fitnessSeedsOf(rule, fidelity);
-    if (!config.cache) return this.runAveraged(text, task, fidelity, seeds);
+    if (!config.cache) return this.runAtBestRate(text, task, fidelity, seeds);
     // The seed count joins the context only when it is above one, so single-seed campaigns keep their cache keys.
     // Tasks on their own budgets keep the cache context they always had, so old caches stay valid.
     const budgetsKey = overrideKey(budgetsFor(config, task));
-    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}`;
+    const rates = fidelity === 'full' && config.fitnessRates ? `|rates=${config.fitnessRates.points}x${config.fitnessRates.span}` : '';
+    const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}${rates}`;
     const hit = this.cache.lookup(rule, context);
     if (hit) {
       counters.cacheHits++;
@@ -248,7 +252,7 @@ export class Scorer {
       counters.structureHits++;
       return inFlight;
     }
-    const p = this.runAveraged(text, task, fidelity, seeds).then((outcome) => {
+    const p = this.runAtBestRate(text, task, fidelity, seeds).then((outcome) => {
       this.unstored.push({ fidelity, order, rule, context, outcome, text });
       return outcome;
     });
@@ -263,14 +267,32 @@ export class Scorer {
   }
 
   /**
+   * The fitness at the campaign's rate, or — at full fidelity with
+   * `fitnessRates` — at the best of a small log grid of starting rates around
+   * it, chosen on the validation score as equal tuning chooses (ties to the
+   * centre). Selection then compares rules each near its own best step size,
+   * so a rule cannot win by being a larger or smaller rate alone: tuning
+   * would hand that to every baseline at the end anyway.
+   */
+  private async runAtBestRate(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
+    const settings = fidelity === 'full' ? this.config.fitnessRates : undefined;
+    if (!settings) return this.runAveraged(text, task, fidelity, seeds);
+    const centre = startingRate(this.config, task);
+    const grid = tuningGrid(centre, settings);
+    const outcomes = await Promise.all(grid.map((lr0) => this.runAveraged(text, task, fidelity, seeds, lr0)));
+    const chosen = pickTuned(grid.map((lr0, i) => ({ lr0, score: scoreOf(outcomes[i] as TaskOutcome) })), centre);
+    return { ...(outcomes[grid.indexOf(chosen.lr0)] as TaskOutcome), lr0: chosen.lr0 };
+  }
+
+  /**
    * The fitness over `seeds` seeds — the evaluation seed, then seeds derived
    * from it — as one outcome: scores and metrics averaged, failed only if a
    * run failed (its floor score is in the mean), curves of the first run.
    */
-  private async runAveraged(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
+  private async runAveraged(text: string, task: string, fidelity: Fidelity, seeds: number, lr0 = this.config.lr0): Promise<TaskOutcome> {
     const base = evaluationSeed(this.config);
-    if (seeds === 1) return this.runOne(text, task, fidelity, base);
-    const runs = await Promise.all(Array.from({ length: seeds }, (_, j) => this.runOne(text, task, fidelity, base + FITNESS_SEED_STRIDE * j)));
+    if (seeds === 1) return this.runOne(text, task, fidelity, base, lr0);
+    const runs = await Promise.all(Array.from({ length: seeds }, (_, j) => this.runOne(text, task, fidelity, base + FITNESS_SEED_STRIDE * j, lr0)));
     return averageOutcomes(runs);
   }
 
@@ -363,6 +385,21 @@ function averageMetrics(records: ReadonlyArray<Readonly<Record<string, number>> 
   const first = records[0];
   if (!first) return undefined;
   return Object.fromEntries(Object.keys(first).map((k) => [k, mean(records.map((r) => r?.[k] ?? NaN))]));
+}
+
+/** A finished outcome's score, for choosing among rates; a failed run is no candidate. */
+function scoreOf(o: TaskOutcome): number | undefined {
+  return o.ok && Number.isFinite(o.score) ? o.score : undefined;
+}
+
+/**
+ * The rate a task trains from when the campaign does not change it: the
+ * campaign's lr0, or the task's default for the base optimizer (or the
+ * adaptive rules' default). The centre of every grid of rates — fitness
+ * rates and equal tuning alike.
+ */
+export function startingRate(config: CampaignConfig, task: string): number {
+  return resolveLr0(lookupTask(task, budgetsFor(config, task)), config.variant === 'dlr' ? config.optimizer : 'alr', config.lr0);
 }
 
 function averageOutcomes(runs: readonly TaskOutcome[]): TaskOutcome {

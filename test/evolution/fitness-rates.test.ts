@@ -1,0 +1,103 @@
+/**
+ * Full-fidelity fitness at the best of several starting rates
+ * ("fitnessRates"): each full-fidelity candidate trains at every rate of a
+ * small log grid around the task's lr0, and its fitness is the run with the
+ * best validation score, chosen as equal tuning chooses. Selection then
+ * compares rules each near its own best step size.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EvaluatorPool } from '../../src/evaluator/pool.js';
+import { initBackend } from '../../src/evaluator/backend.js';
+import { campaignCost } from '../../src/cli/campaign-cost.js';
+import { runCampaign } from '../../src/evolution/campaign.js';
+import { ConfigError, resolveConfig } from '../../src/evolution/config.js';
+import type { TaskOutcome } from '../../src/evolution/records.js';
+import { startingRate } from '../../src/evolution/scorer.js';
+import { pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
+import { recordingEvaluator } from '../helpers/recording.js';
+
+let pool: EvaluatorPool;
+const runs = mkdtempSync(join(tmpdir(), 'autolr-fitness-rates-'));
+
+before(async () => {
+  await initBackend('wasm');
+  pool = await EvaluatorPool.create({ workers: 0, backend: 'wasm', timeLimitMs: 120_000 });
+});
+after(async () => {
+  await pool.close();
+});
+
+test('"fitnessRates" is {points: odd n ≥ 3, span > 1}; absent or false means one rate and leaves the config as it was', () => {
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { points: 5, span: 30 } }).fitnessRates, { points: 5, span: 30 });
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: {} }).fitnessRates, { points: 3, span: 10 });
+  for (const off of [undefined, false]) assert.equal('fitnessRates' in resolveConfig({ tasks: ['synthetic'], fitnessRates: off }), false);
+  const refused: Array<[unknown, RegExp]> = [
+    [{ points: 4 }, /"fitnessRates.points" must be odd/],
+    [{ points: 1 }, /"points" must be an integer from 3 to 99, not 1/],
+    [{ span: 1 }, /"span" must be a number above 1/],
+    [{ rates: 3 }, /unknown field "fitnessRates.rates" \(known: points, span\)/],
+    [true, /"fitnessRates" must be false or \{"points": 3, "span": 10\}/],
+  ];
+  for (const [value, message] of refused) {
+    assert.throws(() => resolveConfig({ tasks: ['synthetic'], fitnessRates: value }), (e: unknown) => e instanceof ConfigError && message.test(e.message), message.source);
+  }
+});
+
+test('every full-fidelity candidate trains at each rate of the grid, and its fitness is the best rate\'s run, recorded with that rate', async () => {
+  const config = resolveConfig({
+    name: 'rates',
+    tasks: ['synthetic'],
+    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
+    population: 4,
+    generations: 1,
+    seeds: ['constant', 'exponential'],
+    multiFidelity: false,
+    workers: 0,
+    backend: 'wasm',
+    finalSeeds: 0,
+    tuning: false,
+    fitnessRates: { points: 3, span: 10 },
+  });
+  const { evaluator, runs: recorded } = recordingEvaluator(pool);
+  await runCampaign(config, { runsDir: runs, evaluator });
+  const centre = startingRate(config, 'synthetic');
+  const grid = tuningGrid(centre, { points: 3, span: 10 });
+  const evaluations = readFileSync(join(runs, 'rates', 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; rule?: string; full?: Record<string, TaskOutcome> })
+    .filter((e) => e.type === 'evaluation');
+  assert.equal(evaluations.length, 4);
+  let moved = 0;
+  for (const e of evaluations) {
+    const full = e.full?.['synthetic'];
+    assert.ok(full, `${e.rule} has a full-fidelity score`);
+    const mine = recorded.filter((r) => r.job.ruleText === e.rule && r.job.fidelity === 'full');
+    // Random rules train on two seeds per rate; the others on one.
+    const seeds = new Set(mine.map((r) => r.job.seed)).size;
+    assert.deepEqual([...new Set(mine.map((r) => r.job.lr0))].sort(), [...grid].sort(), `${e.rule} trained at each rate of the grid`);
+    assert.equal(mine.length, grid.length * seeds);
+    const scoreAt = (lr0: number): number | undefined => {
+      const at = mine.filter((r) => r.job.lr0 === lr0).map((r) => r.outcome);
+      if (at.some((o) => !o.ok)) return undefined;
+      return at.reduce((a, o) => a + (o.ok ? o.result.score : 0), 0) / at.length;
+    };
+    const chosen = pickTuned(grid.map((lr0) => ({ lr0, score: scoreAt(lr0) })), centre);
+    assert.equal(full.lr0, chosen.lr0, `${e.rule}: the recorded rate is the best one`);
+    if (chosen.score !== undefined) assert.equal(full.score, chosen.score, `${e.rule}: the fitness is the best rate's score`);
+    if (full.lr0 !== centre) moved++;
+  }
+  // On this task the constant's best rate is not Adam's default, so selection did see other rates.
+  assert.ok(moved > 0, 'at least one candidate was scored away from the centre');
+});
+
+test('the dry run counts each full run once per rate', () => {
+  const base = { tasks: ['synthetic'], population: 8, generations: 2, multiFidelity: false } as const;
+  const search = (extra: object): number => campaignCost(resolveConfig({ ...base, ...extra }), 2).find((s) => s.stage === 'search')?.fullRuns ?? NaN;
+  assert.equal(search({ fitnessRates: { points: 5 } }), 5 * search({}));
+  assert.match(campaignCost(resolveConfig({ ...base, fitnessRates: { points: 3 } }), 2).find((s) => s.stage === 'search')?.how ?? '', /each full one at 3 rates$/);
+});
