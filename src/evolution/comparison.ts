@@ -105,11 +105,13 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
  */
 export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): string[] {
   const fields = ['variant', 'optimizer', 'lr0', 'seed', 'splitSeed', 'finalSeeds', 'tuning', 'backend', 'dataDir'] as const;
-  return fields.filter((f) => !same(a[f], b[f])).map((f) => `${f}: ${JSON.stringify(a[f] ?? null)} vs ${JSON.stringify(b[f] ?? null)}`);
+  // Which tasks a campaign tunes on changes no run on a task both tuned: sharedTasks reads it.
+  const value = (c: CampaignConfig, f: (typeof fields)[number]): unknown => (f === 'tuning' && c.tuning !== false ? { points: c.tuning.points, span: c.tuning.span } : c[f]);
+  return fields.filter((f) => !same(value(a, f), value(b, f))).map((f) => `${f}: ${JSON.stringify(value(a, f) ?? null)} vs ${JSON.stringify(value(b, f) ?? null)}`);
 }
 
-/** Every task a campaign tunes on: the searched ones, then the held-out ones. */
-const tunedTasks = (c: CampaignConfig): string[] => [...c.tasks, ...(c.validation?.tasks ?? [])];
+/** Every task a campaign tunes on: the searched ones (unless it tunes on the held-out ones alone), then the held-out ones. */
+const tunedTasks = (c: CampaignConfig): string[] => [...(c.tuning !== false && c.tuning.tasks === 'held-out' ? [] : c.tasks), ...(c.validation?.tasks ?? [])];
 
 /**
  * The tasks of `a` that `b` tuned on too, with the same budget: there the

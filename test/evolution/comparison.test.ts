@@ -77,4 +77,9 @@ test('baselines from another campaign stand beside a rule only under the same pr
   assert.deepEqual(sharedTasks(a, resolveConfig({ tasks: ['mnist-mlp'], validation: 'fashion-mnist-mlp', taskBudgets: { 'fashion-mnist-mlp': { full: { epochs: 10 } } } })), ['fashion-mnist-mlp']);
   const c = resolveConfig({ name: 'c', tasks: ['mnist-mlp'], seed: 2, optimizer: 'sgd', tuning: { points: 5, span: 10 } });
   assert.deepEqual(protocolDifferences(a, c).map((d) => d.split(':')[0]), ['optimizer', 'seed', 'tuning']);
+  // A campaign tuned on its held-out tasks alone shares only those: its search task has no tuned runs.
+  const heldOutOnly = resolveConfig({ name: 'h', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, budgets: { full: { epochs: 10 } }, tuning: { tasks: 'held-out' } });
+  assert.deepEqual(protocolDifferences(heldOutOnly, b), []);
+  assert.deepEqual(sharedTasks(heldOutOnly, b), ['fashion-mnist-mlp']);
+  assert.deepEqual(sharedTasks(b, heldOutOnly), ['fashion-mnist-mlp']);
 });
