@@ -3,7 +3,7 @@
  * scale with lr0 (a property of the grammar, checked on sampled rules), most
  * stay in a trainable range, and every seed stays derivable — the
  * scale-equivariant ones through the relative part, the others through the
- * one free production.
+ * one free production. dlr-shape's rates never exceed lr0.
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -13,7 +13,9 @@ import { loadGrammar } from '../../src/grammar/bnf.js';
 import { mapGenotype, randomGenotype } from '../../src/grammar/genotype.js';
 import { reverseMap } from '../../src/grammar/reverse.js';
 import { Stream } from '../../src/random/stream.js';
-import { scaleBehaviour } from '../../src/schedule/scale.js';
+import { referenceTrace, scaleBehaviour } from '../../src/schedule/scale.js';
+import { scheduleFromRule } from '../../src/schedule/schedule.js';
+import { replayTrace } from '../../src/schedule/trace.js';
 
 const GRAMMARS: ReadonlyArray<[string, Variant]> = [
   ['dlr-relative', 'dlr'],
@@ -67,3 +69,23 @@ for (const [name, variant] of GRAMMARS) {
     assert.deepEqual(scalingButFree, variant === 'dlr' ? ['clr_triangular', 'clr_triangular2', 'clr_exp_range', 'clr_modified_triangular2'] : []);
   });
 }
+
+test('dlr-shape: every rate a sampled rule gives lies in [0, lr0] (or is NaN, which stops a run), and every rule scales with lr0', () => {
+  const g = loadGrammar('dlr-shape', 'dlr');
+  const rng = new Stream('test:dlr-shape');
+  const lr0 = 0.01;
+  const samples = 300;
+  let finite = 0;
+  for (let i = 0; i < samples; i++) {
+    const { rule } = randomGenotype(g, rng);
+    assert.equal(rule.variant, 'dlr');
+    if (rule.variant !== 'dlr') continue;
+    const rates = replayTrace(scheduleFromRule(rule), referenceTrace(rule.granularity, lr0), new Stream(`test:dlr-shape:${i}`)).points.map((p) => p.lr);
+    const bad = rates.find((r) => !Number.isNaN(r) && !(r >= 0 && r <= lr0));
+    assert.equal(bad, undefined, `${i}: a rate of ${bad} outside [0, lr0]`);
+    if (rates.every((r) => Number.isFinite(r))) finite++;
+    // A rule whose rates are all finite scales exactly (lr0 enters only as the factor in front).
+    if (rates.every((r) => Number.isFinite(r))) assert.ok(scaleBehaviour(rule, { seed: i, low: 0, high: 1 }).scales, `${i}: scales with lr0`);
+  }
+  assert.ok(finite >= 0.9 * samples, `${finite} of ${samples} rules give finite rates throughout`);
+});
