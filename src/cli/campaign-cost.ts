@@ -39,14 +39,15 @@ export function campaignCost(config: CampaignConfig, seeded: number): StageCost[
   const candidates = config.population + (config.generations - 1) * laterCandidates(config);
   // Full-fidelity fitness at the best of several starting rates trains each full candidate once per rate.
   const rates = config.fitnessRates?.points ?? 1;
-  const atRates = rates > 1 ? `, each full one at ${rates} rates` : '';
+  const cheapRates = config.fitnessRates?.cheap ? rates : 1;
+  const atRates = rates > 1 ? `, each ${cheapRates > 1 ? 'run' : 'full one'} at ${rates} rates` : '';
   const pass = 1 - config.hurdleQuantile;
   if (config.multiFidelity) {
     const promoted = Math.round(seeded + pass * (config.population - seeded) + pass * (config.generations - 1) * laterCandidates(config));
     stages.push({
       stage: 'search',
       tasks: config.tasks,
-      cheapRuns: candidates * tasks,
+      cheapRuns: candidates * tasks * cheapRates,
       fullRuns: promoted * tasks * config.fitnessSeeds * rates,
       how: `${plural(candidates, 'candidate')} over ${plural(config.generations, 'generation')}, each cheap on ${plural(tasks, 'task')}; about ${promoted} (the seeds and ${Math.round(pass * 100)} % of the rest) also full${atRates}`,
     });

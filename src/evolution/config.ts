@@ -83,9 +83,11 @@ export interface CampaignConfig {
    * Full-fidelity fitness at the best of a log grid of starting rates around
    * the task's lr0 (chosen on the validation score, as equal tuning chooses),
    * or absent: one rate. Costs `points` times the full runs; absent from
-   * configs that predate it, which ran at one rate.
+   * configs that predate it, which ran at one rate. With `cheap`, the cheap
+   * fidelity too, so that the hurdle does not filter out, at one rate, the
+   * shapes the full fidelity would score at their best.
    */
-  readonly fitnessRates?: Omit<TuningSettings, 'tasks'>;
+  readonly fitnessRates?: FitnessRates;
   /** How several tasks' ratios to the reference combine into one fitness (fitness.ts). */
   readonly aggregate: Aggregate;
   /**
@@ -356,15 +358,23 @@ function tuningOf(raw: unknown, fallback: TuningSettings | false, heldOutTasks: 
   return { points, span: number(t, 'span', 1, 1e6, DEFAULT_TUNING.span), ...(tasks === 'held-out' ? { tasks } : {}) };
 }
 
-/** "fitnessRates": absent or false (one rate), or {"points": odd n ≥ 3, "span": s > 1}; the resolved config holds it only when set. */
-function fitnessRatesOf(raw: unknown): { fitnessRates?: Omit<TuningSettings, 'tasks'> } {
+/** The grid of starting rates fitness is taken at the best of, and whether the cheap fidelity uses it too. */
+export interface FitnessRates {
+  readonly points: number;
+  readonly span: number;
+  readonly cheap?: true;
+}
+
+/** "fitnessRates": absent or false (one rate), or {"points": odd n ≥ 3, "span": s > 1, "cheap": bool}; the resolved config holds it (and "cheap") only when set. */
+function fitnessRatesOf(raw: unknown): { fitnessRates?: FitnessRates } {
   if (raw === undefined || raw === false) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('"fitnessRates" must be false or {"points": 3, "span": 10}');
   const t = raw as Raw;
-  for (const key of Object.keys(t)) if (key !== 'points' && key !== 'span') throw new ConfigError(`unknown field "fitnessRates.${key}" (known: points, span)`);
+  for (const key of Object.keys(t)) if (!['points', 'span', 'cheap'].includes(key)) throw new ConfigError(`unknown field "fitnessRates.${key}" (known: points, span, cheap)`);
   const points = integer(t, 'points', 3, 99, 3);
   if (points % 2 === 0) throw new ConfigError(`"fitnessRates.points" must be odd (the campaign's own rate is the middle point), not ${points}`);
-  return { fitnessRates: { points, span: number(t, 'span', 1, 1e6, 10, true) } };
+  const cheap = bool(t, 'cheap', false);
+  return { fitnessRates: { points, span: number(t, 'span', 1, 1e6, 10, true), ...(cheap ? { cheap: true as const } : {}) } };
 }
 
 /** "validation": {"tasks": [...]} or a comma-separated list; tasks the search also uses are refused. */

@@ -23,7 +23,7 @@ import type { Fidelity } from '../tasks/task.js';
 import type { EvaluationCache } from './cache.js';
 import { resolveLr0 } from '../evaluator/lr0.js';
 import { lookupTask } from '../tasks/registry.js';
-import { budgetsFor, type CampaignConfig } from './config.js';
+import { budgetsFor, type CampaignConfig, type FitnessRates } from './config.js';
 import { combineScores, quantile, selectionFitness, type Level } from './fitness.js';
 import type { Individual } from './individual.js';
 import { scoresOf, type Counters, type ScoredCandidate, type TaskOutcome } from './records.js';
@@ -236,7 +236,8 @@ export class Scorer {
     // The seed count joins the context only when it is above one, so single-seed campaigns keep their cache keys.
     // Tasks on their own budgets keep the cache context they always had, so old caches stay valid.
     const budgetsKey = overrideKey(budgetsFor(config, task));
-    const rates = fidelity === 'full' && config.fitnessRates ? `|rates=${config.fitnessRates.points}x${config.fitnessRates.span}` : '';
+    const grid = this.fitnessRatesAt(fidelity);
+    const rates = grid ? `|rates=${grid.points}x${grid.span}` : '';
     const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}${rates}`;
     const hit = this.cache.lookup(rule, context);
     if (hit) {
@@ -268,20 +269,27 @@ export class Scorer {
 
   /**
    * The fitness at the campaign's rate, or — at full fidelity with
-   * `fitnessRates` — at the best of a small log grid of starting rates around
+   * `fitnessRates`, and at the cheap one too with its `cheap` — at the best
+   * of a small log grid of starting rates around
    * it, chosen on the validation score as equal tuning chooses (ties to the
    * centre). Selection then compares rules each near its own best step size,
    * so a rule cannot win by being a larger or smaller rate alone: tuning
    * would hand that to every baseline at the end anyway.
    */
   private async runAtBestRate(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
-    const settings = fidelity === 'full' ? this.config.fitnessRates : undefined;
+    const settings = this.fitnessRatesAt(fidelity);
     if (!settings) return this.runAveraged(text, task, fidelity, seeds);
     const centre = startingRate(this.config, task);
     const grid = tuningGrid(centre, settings);
     const outcomes = await Promise.all(grid.map((lr0) => this.runAveraged(text, task, fidelity, seeds, lr0)));
     const chosen = pickTuned(grid.map((lr0, i) => ({ lr0, score: scoreOf(outcomes[i] as TaskOutcome) })), centre);
     return { ...(outcomes[grid.indexOf(chosen.lr0)] as TaskOutcome), lr0: chosen.lr0 };
+  }
+
+  /** The grid of rates a fidelity's fitness is the best of, or undefined: one rate. */
+  private fitnessRatesAt(fidelity: Fidelity): FitnessRates | undefined {
+    const rates = this.config.fitnessRates;
+    return rates && (fidelity === 'full' || rates.cheap) ? rates : undefined;
   }
 
   /**

@@ -34,12 +34,15 @@ after(async () => {
 test('"fitnessRates" is {points: odd n ≥ 3, span > 1}; absent or false means one rate and leaves the config as it was', () => {
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { points: 5, span: 30 } }).fitnessRates, { points: 5, span: 30 });
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: {} }).fitnessRates, { points: 3, span: 10 });
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { cheap: true } }).fitnessRates, { points: 3, span: 10, cheap: true });
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { cheap: false } }).fitnessRates, { points: 3, span: 10 });
   for (const off of [undefined, false]) assert.equal('fitnessRates' in resolveConfig({ tasks: ['synthetic'], fitnessRates: off }), false);
   const refused: Array<[unknown, RegExp]> = [
     [{ points: 4 }, /"fitnessRates.points" must be odd/],
     [{ points: 1 }, /"points" must be an integer from 3 to 99, not 1/],
     [{ span: 1 }, /"span" must be a number above 1/],
-    [{ rates: 3 }, /unknown field "fitnessRates.rates" \(known: points, span\)/],
+    [{ rates: 3 }, /unknown field "fitnessRates.rates" \(known: points, span, cheap\)/],
+    [{ cheap: 'yes' }, /"cheap" must be true or false/],
     [true, /"fitnessRates" must be false or \{"points": 3, "span": 10\}/],
   ];
   for (const [value, message] of refused) {
@@ -95,9 +98,42 @@ test('every full-fidelity candidate trains at each rate of the grid, and its fit
   assert.ok(moved > 0, 'at least one candidate was scored away from the centre');
 });
 
+test('with "cheap", the cheap fidelity is taken at the best rate too, so the hurdle compares rules at their best rates', async () => {
+  const config = resolveConfig({
+    name: 'cheap-rates',
+    tasks: ['synthetic'],
+    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
+    population: 4,
+    generations: 1,
+    seeds: ['constant'],
+    workers: 0,
+    backend: 'wasm',
+    finalSeeds: 0,
+    tuning: false,
+    fitnessRates: { points: 3, span: 10, cheap: true },
+  });
+  const { evaluator, runs: recorded } = recordingEvaluator(pool);
+  await runCampaign(config, { runsDir: runs, evaluator });
+  const grid = tuningGrid(startingRate(config, 'synthetic'), config.fitnessRates as { points: number; span: number });
+  const evaluations = readFileSync(join(runs, 'cheap-rates', 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; rule?: string; cheap?: Record<string, TaskOutcome> })
+    .filter((e) => e.type === 'evaluation');
+  assert.equal(evaluations.length, 4);
+  for (const e of evaluations) {
+    const cheapRuns = recorded.filter((r) => r.job.ruleText === e.rule && r.job.fidelity === 'cheap');
+    assert.deepEqual([...new Set(cheapRuns.map((r) => r.job.lr0))].sort(), [...grid].sort(), `${e.rule}: cheap runs at each rate`);
+    assert.ok(grid.includes(e.cheap?.['synthetic']?.lr0 as number), `${e.rule}: the cheap outcome records its rate`);
+  }
+});
+
 test('the dry run counts each full run once per rate', () => {
   const base = { tasks: ['synthetic'], population: 8, generations: 2, multiFidelity: false } as const;
   const search = (extra: object): number => campaignCost(resolveConfig({ ...base, ...extra }), 2).find((s) => s.stage === 'search')?.fullRuns ?? NaN;
   assert.equal(search({ fitnessRates: { points: 5 } }), 5 * search({}));
   assert.match(campaignCost(resolveConfig({ ...base, fitnessRates: { points: 3 } }), 2).find((s) => s.stage === 'search')?.how ?? '', /each full one at 3 rates$/);
+  const withCheap = (extra: object) => campaignCost(resolveConfig({ ...base, multiFidelity: true, ...extra }), 2).find((s) => s.stage === 'search');
+  assert.equal(withCheap({ fitnessRates: { points: 3, cheap: true } })?.cheapRuns, 3 * (withCheap({})?.cheapRuns ?? NaN));
+  assert.match(withCheap({ fitnessRates: { points: 3, cheap: true } })?.how ?? '', /each run at 3 rates$/);
 });
