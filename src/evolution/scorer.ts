@@ -27,7 +27,7 @@ import { budgetsFor, type CampaignConfig, type FitnessRates } from './config.js'
 import { combineScores, quantile, selectionFitness, type Level } from './fitness.js';
 import type { Individual } from './individual.js';
 import { scoresOf, type Counters, type ScoredCandidate, type TaskOutcome } from './records.js';
-import { pickTuned, tuningGrid } from './tuning.js';
+import { bestOfGrid } from './tuning.js';
 
 /** Runs one evaluation job; the worker pool or the in-process runner. */
 export interface Evaluator {
@@ -279,11 +279,8 @@ export class Scorer {
   private async runAtBestRate(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
     const settings = this.fitnessRatesAt(fidelity);
     if (!settings) return this.runAveraged(text, task, fidelity, seeds);
-    const centre = startingRate(this.config, task);
-    const grid = tuningGrid(centre, settings);
-    const outcomes = await Promise.all(grid.map((lr0) => this.runAveraged(text, task, fidelity, seeds, lr0)));
-    const chosen = pickTuned(grid.map((lr0, i) => ({ lr0, score: scoreOf(outcomes[i] as TaskOutcome) })), centre);
-    return { ...(outcomes[grid.indexOf(chosen.lr0)] as TaskOutcome), lr0: chosen.lr0 };
+    const { chosen, outcome } = await bestOfGrid(startingRate(this.config, task), settings, (lr0) => this.runAveraged(text, task, fidelity, seeds, lr0));
+    return { ...outcome, lr0: chosen.lr0 };
   }
 
   /** The grid of rates a fidelity's fitness is the best of, or undefined: one rate. */
@@ -393,11 +390,6 @@ function averageMetrics(records: ReadonlyArray<Readonly<Record<string, number>> 
   const first = records[0];
   if (!first) return undefined;
   return Object.fromEntries(Object.keys(first).map((k) => [k, mean(records.map((r) => r?.[k] ?? NaN))]));
-}
-
-/** A finished outcome's score, for choosing among rates; a failed run is no candidate. */
-function scoreOf(o: TaskOutcome): number | undefined {
-  return o.ok && Number.isFinite(o.score) ? o.score : undefined;
 }
 
 /**

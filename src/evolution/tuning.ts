@@ -72,6 +72,22 @@ export function pickTuned(trials: readonly TuningTrial[], center: number): Tunin
   });
 }
 
+/**
+ * Trains at every rate of the grid around `centre` and picks the best by
+ * validation score (`pickTuned`; a run that failed or gave no finite score
+ * is no candidate). Equal tuning and fitness at several rates both choose so.
+ */
+export async function bestOfGrid(centre: number, settings: TuningSettings, trainAt: (lr0: number) => Promise<TaskOutcome>): Promise<{ chosen: TuningTrial; trials: TuningTrial[]; outcome: TaskOutcome }> {
+  const grid = tuningGrid(centre, settings);
+  const outcomes = await Promise.all(grid.map(trainAt));
+  const trials = grid.map((lr0, i) => {
+    const o = outcomes[i] as TaskOutcome;
+    return { lr0, score: o.ok && Number.isFinite(o.score) ? o.score : undefined };
+  });
+  const chosen = pickTuned(trials, centre);
+  return { chosen, trials, outcome: outcomes[grid.indexOf(chosen.lr0)] as TaskOutcome };
+}
+
 /** Trains a rule on a task at full fidelity with a given seed and starting rate. */
 export type RunAt = (text: string, task: string, seed: number, lr0: number) => Promise<TaskOutcome>;
 
@@ -125,13 +141,7 @@ function rescoredBaselines(standings: Standings): HallOfFameEntry[] {
 async function tuneRule(text: string, plan: TuningPlan, runAt: RunAt): Promise<Record<string, TunedTask>> {
   const out: Record<string, TunedTask> = {};
   for (const task of plan.tasks) {
-    const centre = plan.centreOf(task.name);
-    const grid = tuningGrid(centre, plan.settings);
-    const trials = await Promise.all(grid.map(async (lr0) => {
-      const o = await runAt(text, task.name, plan.searchSeed, lr0);
-      return { lr0, score: o.ok && Number.isFinite(o.score) ? o.score : undefined };
-    }));
-    const chosen = pickTuned(trials, centre);
+    const { chosen, trials } = await bestOfGrid(plan.centreOf(task.name), plan.settings, (lr0) => runAt(text, task.name, plan.searchSeed, lr0));
     const tests = await Promise.all(plan.testSeeds.map((seed) => runAt(text, task.name, seed, chosen.lr0)));
     out[task.name] = { lr0: chosen.lr0, grid: trials.map((t) => ({ lr0: t.lr0, score: t.score ?? null })), test: testScores(tests), heldOut: task.heldOut };
   }
