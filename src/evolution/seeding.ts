@@ -4,7 +4,7 @@
  * campaign's grammar. Evolution then starts from the state of the art
  * instead of having to rediscover it.
  */
-import type { Variant } from '../grammar/ast.js';
+import type { DlrRule, Expr, Rule, Variant } from '../grammar/ast.js';
 import type { Grammar } from '../grammar/bnf.js';
 import { mapGenotype, MappingError } from '../grammar/genotype.js';
 import { printRule } from '../grammar/printer.js';
@@ -57,7 +57,7 @@ export function seedIndividuals(
     }
     const { rule } = baselineRule(baseline);
     try {
-      const genotype = reverseMap(g, rule, { maxDepth });
+      const genotype = reverseMapAsWrittenOrBounded(g, rule, maxDepth);
       const mapped = mapGenotype(g, genotype, { maxDepth });
       out.push({
         id: `seed-${baseline.name}`,
@@ -74,4 +74,75 @@ export function seedIndividuals(
     }
   }
   return out;
+}
+
+/**
+ * The baseline's rule as written, or else its bounded form (`boundedForm`):
+ * a bounded grammar such as dlr-shape derives only `lr0 · min(1, max(0, f))`,
+ * which no baseline is written as. When neither derives, the error is the
+ * one for the rule as written, with the bounded form's reason added.
+ */
+function reverseMapAsWrittenOrBounded(g: Grammar, rule: Rule, maxDepth: number) {
+  try {
+    return reverseMap(g, rule, { maxDepth });
+  } catch (asWritten) {
+    if (!(asWritten instanceof ReverseMappingError)) throw asWritten;
+    const bounded = rule.variant === 'dlr' ? boundedForm(rule) : undefined;
+    if (!bounded) throw asWritten;
+    try {
+      return reverseMap(g, bounded, { maxDepth });
+    } catch (boundedErr) {
+      if (!(boundedErr instanceof ReverseMappingError)) throw boundedErr;
+      throw new ReverseMappingError(`${asWritten.message}; nor can its bounded form: ${boundedErr.message}`);
+    }
+  }
+}
+
+/**
+ * A schedule written as lr0 times a factor f, rewritten `lr0 * min(1, max(0, f))`
+ * — the same rates wherever f stays within [0, 1], which holds for every
+ * decaying shape among the baselines (constant, step, exponential, cosine
+ * with or without restarts, linear decay, REX, one-cycle, warm-up cosine;
+ * `test/evolution/seeding.test.ts` replays each against its hand-coded
+ * rates). Undefined for a rule that is not lr0 times something (CLR adds to
+ * lr0, DLRS and ALDVI read lr, SGD-SA gives absolute rates) or that has an
+ * acceptance clause.
+ */
+export function boundedForm(rule: DlrRule): DlrRule | undefined {
+  if (rule.accept !== undefined) return undefined;
+  const f = factorOfLr0(rule.lr);
+  if (f === undefined) return undefined;
+  const clipped: Expr = {
+    kind: 'binary',
+    op: 'min',
+    left: { kind: 'const', value: 1 },
+    right: { kind: 'binary', op: 'max', left: { kind: 'const', value: 0 }, right: f },
+  };
+  return { ...rule, lr: { kind: 'binary', op: 'mul', left: { kind: 'signal', name: 'lr0' }, right: clipped } };
+}
+
+/**
+ * f such that e = lr0 · f, read off the products and quotients in which lr0
+ * is a factor (`lr0`, `lr0 * f`, `c * lr0 * f`, `lr0 * f / g`); undefined
+ * when lr0 is not a factor of e.
+ */
+function factorOfLr0(e: Expr): Expr | undefined {
+  if (e.kind === 'signal' && e.name === 'lr0') return { kind: 'const', value: 1 };
+  if (e.kind !== 'binary') return undefined;
+  const times = (a: Expr, b: Expr): Expr => (isOne(a) ? b : isOne(b) ? a : { kind: 'binary', op: 'mul', left: a, right: b });
+  if (e.op === 'mul') {
+    const left = factorOfLr0(e.left);
+    if (left) return times(left, e.right);
+    const right = factorOfLr0(e.right);
+    return right ? times(e.left, right) : undefined;
+  }
+  if (e.op === 'div') {
+    const left = factorOfLr0(e.left);
+    return left ? { kind: 'binary', op: 'div', left, right: e.right } : undefined;
+  }
+  return undefined;
+}
+
+function isOne(e: Expr): boolean {
+  return e.kind === 'const' && e.value === 1;
 }

@@ -1,0 +1,79 @@
+/**
+ * Seeding a bounded grammar: dlr-shape derives only lr0 · min(1, max(0, f)),
+ * so the decaying baselines enter it in their bounded form, which must give
+ * exactly their hand-coded rates; the baselines that are not lr0 times a
+ * factor in [0, 1] are refused with both reasons.
+ */
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { getBaseline, baselineRule, baselinesOf } from '../../src/baselines/registry.js';
+import type { DlrBaseline } from '../../src/baselines/types.js';
+import { loadGrammar } from '../../src/grammar/bnf.js';
+import { parseRule } from '../../src/grammar/parser.js';
+import { printRule } from '../../src/grammar/printer.js';
+import { boundedForm, seedIndividuals, SeedingError } from '../../src/evolution/seeding.js';
+import { Stream } from '../../src/random/stream.js';
+import { referenceTrace } from '../../src/schedule/scale.js';
+import { scheduleFromRule } from '../../src/schedule/schedule.js';
+import { replayTrace } from '../../src/schedule/trace.js';
+
+const SHAPES = ['constant', 'step_decay', 'exponential', 'cosine', 'cosine_restarts', 'linear_decay', 'rex', 'one_cycle', 'warmup_cosine'];
+
+test('dlr-shape takes every decaying baseline in its bounded form, and each seed gives its baseline\'s hand-coded rates', () => {
+  const g = loadGrammar('dlr-shape', 'dlr');
+  const seeds = seedIndividuals(g, 'dlr', SHAPES, new Stream('s'));
+  assert.deepEqual(seeds.map((s) => s.id), SHAPES.map((name) => `seed-${name}`));
+  for (const seed of seeds) {
+    const baseline = getBaseline(seed.id.slice('seed-'.length)) as DlrBaseline;
+    const rule = parseRule(seed.text, 'dlr');
+    assert.equal(rule.variant, 'dlr');
+    if (rule.variant !== 'dlr') continue;
+    assert.match(seed.text, /^(epoch|step): lr0 \* min\(1, max\(0, /, seed.id);
+    const { params } = baselineRule(baseline);
+    for (const lr0 of [1e-3, 0.1]) {
+      const trace = referenceTrace(rule.granularity, lr0);
+      const seeded = replayTrace(scheduleFromRule(rule), trace, new Stream('r')).points.map((p) => p.lr);
+      const hand = replayTrace(baseline.handCoded(params), trace, new Stream('r')).points.map((p) => p.lr);
+      assert.equal(seeded.length, hand.length);
+      seeded.forEach((rate, i) => assert.ok(Math.abs(rate - (hand[i] as number)) <= 1e-12 * lr0, `${seed.id} at record ${i}: ${rate} against ${hand[i]}`));
+      // The shapes decay or warm up, so the clip must not be what makes them agree.
+      assert.ok(hand.every((r) => r >= 0 && r <= lr0 * (1 + 1e-12)), `${seed.id} stays within [0, lr0]`);
+    }
+  }
+});
+
+test('a rule the grammar derives as written is seeded as written (the bounded form is only a fallback)', () => {
+  const relative = loadGrammar('dlr-relative', 'dlr');
+  const [seed] = seedIndividuals(relative, 'dlr', ['linear_decay'], new Stream('s'));
+  assert.equal(seed?.text, baselineRule(getBaseline('linear_decay')).text);
+});
+
+test('the baselines that are not lr0 times a factor cannot seed dlr-shape, and the error gives both reasons', () => {
+  const g = loadGrammar('dlr-shape', 'dlr');
+  const others = baselinesOf('dlr').map((b) => b.name).filter((name) => !SHAPES.includes(name));
+  assert.deepEqual(others, ['dlrs', 'aldvi', 'sgd_sa', 'clr_triangular', 'clr_triangular2', 'clr_exp_range', 'clr_modified_triangular2']);
+  for (const name of others) {
+    assert.throws(() => seedIndividuals(g, 'dlr', [name], new Stream('s')), (err: unknown) => {
+      assert.ok(err instanceof SeedingError, name);
+      assert.match(err.message, new RegExp(`the baseline "${name}" cannot be seeded: ".*" cannot be derived by the grammar dlr-shape`));
+      return true;
+    });
+  }
+});
+
+test('boundedForm reads lr0 off products and quotients only', () => {
+  const form = (text: string): string | undefined => {
+    const rule = parseRule(text, 'dlr');
+    if (rule.variant !== 'dlr') throw new Error('not a schedule');
+    const bounded = boundedForm(rule);
+    return bounded && printRule(bounded);
+  };
+  assert.equal(form('epoch: lr0'), 'epoch: lr0 * min(1, max(0, 1))');
+  assert.equal(form('epoch: 0.5 * lr0 * (1 + cos(epoch))'), 'epoch: lr0 * min(1, max(0, 0.5 * (1 + cos(epoch))))');
+  assert.equal(form('step: lr0 * (1 - step / 100) / (0.5 + 0.5 * (1 - step / 100))'), 'step: lr0 * min(1, max(0, (1 - step / 100) / (0.5 + 0.5 * (1 - step / 100))))');
+  assert.equal(form('epoch: (1 - epoch / epochs) * lr0'), 'epoch: lr0 * min(1, max(0, 1 - epoch / epochs))');
+  assert.equal(form('epoch: lr0 + 0.1'), undefined);
+  assert.equal(form('epoch: lr * 0.9'), undefined);
+  assert.equal(form('epoch: 0.1 / lr0'), undefined);
+  assert.equal(form('step: lr0; accept: 0.5'), undefined);
+});
