@@ -4,7 +4,7 @@
  * campaign's grammar. Evolution then starts from the state of the art
  * instead of having to rediscover it.
  */
-import type { DlrRule, Expr, Rule, Variant } from '../grammar/ast.js';
+import type { Expr, Rule, Variant } from '../grammar/ast.js';
 import type { Grammar } from '../grammar/bnf.js';
 import { mapGenotype, MappingError } from '../grammar/genotype.js';
 import { printRule } from '../grammar/printer.js';
@@ -78,16 +78,17 @@ export function seedIndividuals(
 
 /**
  * The baseline's rule as written, or else its bounded form (`boundedForm`):
- * a bounded grammar such as dlr-shape derives only `lr0 · min(1, max(0, f))`,
- * which no baseline is written as. When neither derives, the error is the
- * one for the rule as written, with the bounded form's reason added.
+ * a bounded grammar (dlr-shape, alr-shape) derives only rates
+ * `lr0 · min(1, max(0, f))` or updates `lr · min(1, max(-1, d))`, which no
+ * baseline is written as. When neither derives, the error is the one for the
+ * rule as written, with the bounded form's reason added.
  */
 function reverseMapAsWrittenOrBounded(g: Grammar, rule: Rule, maxDepth: number) {
   try {
     return reverseMap(g, rule, { maxDepth });
   } catch (asWritten) {
     if (!(asWritten instanceof ReverseMappingError)) throw asWritten;
-    const bounded = rule.variant === 'dlr' ? boundedForm(rule) : undefined;
+    const bounded = boundedForm(rule);
     if (!bounded) throw asWritten;
     try {
       return reverseMap(g, bounded, { maxDepth });
@@ -99,50 +100,74 @@ function reverseMapAsWrittenOrBounded(g: Grammar, rule: Rule, maxDepth: number) 
 }
 
 /**
- * A schedule written as lr0 times a factor f, rewritten `lr0 * min(1, max(0, f))`
- * — the same rates wherever f stays within [0, 1], which holds for every
- * decaying shape among the baselines (constant, step, exponential, cosine
- * with or without restarts, linear decay, REX, one-cycle, warm-up cosine;
- * `test/evolution/seeding.test.ts` replays each against its hand-coded
- * rates). Undefined for a rule that is not lr0 times something (CLR adds to
- * lr0, DLRS and ALDVI read lr, SGD-SA gives absolute rates) or that has an
- * acceptance clause.
+ * A rule written as a rate times a factor, with the factor clipped: a
+ * schedule `lr0 * f` becomes `lr0 * min(1, max(0, f))`, an adaptive update
+ * `lr * d` becomes `lr * min(1, max(-1, d))`.
+ *
+ * For schedules nothing changes wherever f stays within [0, 1], which holds
+ * for every decaying shape among the baselines (constant, step, exponential,
+ * cosine with or without restarts, linear decay, REX, one-cycle, warm-up
+ * cosine; `test/evolution/seeding.test.ts` replays each against its
+ * hand-coded rates). For updates the clip acts wherever a weight's
+ * direction exceeds 1 in size: never for Adagrad (|g|/√Σg² ≤ 1), rarely for
+ * Adam (|m̂|/√v̂ exceeds 1 only while gradients grow), and for SGD and
+ * momentum wherever the gradient or its sum exceeds 1 — so the adaptive
+ * seeds are their baselines with each weight's step capped at lr.
+ *
+ * Undefined for a rule that is not a rate times something (CLR adds to lr0,
+ * DLRS and ALDVI read lr, SGD-SA gives absolute rates, ADES and Sign
+ * ignore lr) or that has an acceptance clause.
  */
-export function boundedForm(rule: DlrRule): DlrRule | undefined {
-  if (rule.accept !== undefined) return undefined;
-  const f = factorOfLr0(rule.lr);
-  if (f === undefined) return undefined;
-  const clipped: Expr = {
-    kind: 'binary',
-    op: 'min',
-    left: { kind: 'const', value: 1 },
-    right: { kind: 'binary', op: 'max', left: { kind: 'const', value: 0 }, right: f },
-  };
-  return { ...rule, lr: { kind: 'binary', op: 'mul', left: { kind: 'signal', name: 'lr0' }, right: clipped } };
+export function boundedForm(rule: Rule): Rule | undefined {
+  if (rule.variant === 'dlr') {
+    if (rule.accept !== undefined) return undefined;
+    const f = factorOf(rule.lr, 'lr0');
+    return f && { ...rule, lr: times(signal('lr0'), clip(0, f)) };
+  }
+  const d = factorOf(rule.update, 'lr');
+  return d && { ...rule, update: times(signal('lr'), clip(-1, d)) };
+}
+
+/** min(1, max(low, e)). */
+function clip(low: number, e: Expr): Expr {
+  return { kind: 'binary', op: 'min', left: constant(1), right: { kind: 'binary', op: 'max', left: constant(low), right: e } };
 }
 
 /**
- * f such that e = lr0 · f, read off the products and quotients in which lr0
- * is a factor (`lr0`, `lr0 * f`, `c * lr0 * f`, `lr0 * f / g`); undefined
- * when lr0 is not a factor of e.
+ * f such that e = rate · f, read off the products and quotients in which the
+ * signal `rate` is a factor (`rate`, `rate * f`, `c * rate * f`,
+ * `rate * f / g`); undefined when it is not a factor of e.
  */
-function factorOfLr0(e: Expr): Expr | undefined {
-  if (e.kind === 'signal' && e.name === 'lr0') return { kind: 'const', value: 1 };
+function factorOf(e: Expr, rate: string): Expr | undefined {
+  if (e.kind === 'signal' && e.name === rate) return constant(1);
   if (e.kind !== 'binary') return undefined;
-  const times = (a: Expr, b: Expr): Expr => (isOne(a) ? b : isOne(b) ? a : { kind: 'binary', op: 'mul', left: a, right: b });
   if (e.op === 'mul') {
-    const left = factorOfLr0(e.left);
-    if (left) return times(left, e.right);
-    const right = factorOfLr0(e.right);
-    return right ? times(e.left, right) : undefined;
+    const left = factorOf(e.left, rate);
+    if (left) return timesDroppingOne(left, e.right);
+    const right = factorOf(e.right, rate);
+    return right ? timesDroppingOne(e.left, right) : undefined;
   }
   if (e.op === 'div') {
-    const left = factorOfLr0(e.left);
+    const left = factorOf(e.left, rate);
     return left ? { kind: 'binary', op: 'div', left, right: e.right } : undefined;
   }
   return undefined;
 }
 
-function isOne(e: Expr): boolean {
-  return e.kind === 'const' && e.value === 1;
+function timesDroppingOne(a: Expr, b: Expr): Expr {
+  if (a.kind === 'const' && a.value === 1) return b;
+  if (b.kind === 'const' && b.value === 1) return a;
+  return times(a, b);
+}
+
+function times(a: Expr, b: Expr): Expr {
+  return { kind: 'binary', op: 'mul', left: a, right: b };
+}
+
+function signal(name: string): Expr {
+  return { kind: 'signal', name };
+}
+
+function constant(value: number): Expr {
+  return { kind: 'const', value };
 }

@@ -1,8 +1,10 @@
 /**
  * Seeding a bounded grammar: dlr-shape derives only lr0 · min(1, max(0, f)),
  * so the decaying baselines enter it in their bounded form, which must give
- * exactly their hand-coded rates; the baselines that are not lr0 times a
- * factor in [0, 1] are refused with both reasons.
+ * exactly their hand-coded rates; alr-shape derives only lr · min(1,
+ * max(-1, d)), so the optimizers that scale with lr enter it with each
+ * weight's step capped at lr. The baselines that are not a rate times a
+ * factor are refused with both reasons.
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -12,6 +14,7 @@ import { loadGrammar } from '../../src/grammar/bnf.js';
 import { parseRule } from '../../src/grammar/parser.js';
 import { printRule } from '../../src/grammar/printer.js';
 import { boundedForm, seedIndividuals, SeedingError } from '../../src/evolution/seeding.js';
+import { interpretAlrStep } from '../../src/grammar/interpret-alr.js';
 import { Stream } from '../../src/random/stream.js';
 import { referenceTrace } from '../../src/schedule/scale.js';
 import { scheduleFromRule } from '../../src/schedule/schedule.js';
@@ -32,8 +35,8 @@ test('dlr-shape takes every decaying baseline in its bounded form, and each seed
     const { params } = baselineRule(baseline);
     for (const lr0 of [1e-3, 0.1]) {
       const trace = referenceTrace(rule.granularity, lr0);
-      const seeded = replayTrace(scheduleFromRule(rule), trace, new Stream('r')).points.map((p) => p.lr);
-      const hand = replayTrace(baseline.handCoded(params), trace, new Stream('r')).points.map((p) => p.lr);
+      const seeded: number[] = replayTrace(scheduleFromRule(rule), trace, new Stream('r')).points.map((p) => p.lr);
+      const hand: number[] = replayTrace(baseline.handCoded(params), trace, new Stream('r')).points.map((p) => p.lr);
       assert.equal(seeded.length, hand.length);
       seeded.forEach((rate, i) => assert.ok(Math.abs(rate - (hand[i] as number)) <= 1e-12 * lr0, `${seed.id} at record ${i}: ${rate} against ${hand[i]}`));
       // The shapes decay or warm up, so the clip must not be what makes them agree.
@@ -63,9 +66,7 @@ test('the baselines that are not lr0 times a factor cannot seed dlr-shape, and t
 
 test('boundedForm reads lr0 off products and quotients only', () => {
   const form = (text: string): string | undefined => {
-    const rule = parseRule(text, 'dlr');
-    if (rule.variant !== 'dlr') throw new Error('not a schedule');
-    const bounded = boundedForm(rule);
+    const bounded = boundedForm(parseRule(text, text.startsWith('update') ? 'alr' : 'dlr'));
     return bounded && printRule(bounded);
   };
   assert.equal(form('epoch: lr0'), 'epoch: lr0 * min(1, max(0, 1))');
@@ -76,4 +77,47 @@ test('boundedForm reads lr0 off products and quotients only', () => {
   assert.equal(form('epoch: lr * 0.9'), undefined);
   assert.equal(form('epoch: 0.1 / lr0'), undefined);
   assert.equal(form('step: lr0; accept: 0.5'), undefined);
+  assert.equal(form('update: lr * grad'), 'update: lr * min(1, max(-1, grad))');
+  assert.equal(form('update: 0.001 * sign(grad)'), undefined);
+  assert.equal(form('update: -alpha'), undefined);
+});
+
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'rmsprop', 'adagrad'];
+
+/** One weight's updates under a rule over 300 noisy, shrinking gradients (as scale.ts's reference). */
+function updates(text: string, lr: number): number[] {
+  const rule = parseRule(text, 'alr');
+  if (rule.variant !== 'alr') throw new Error('not an adaptive rule');
+  const grads = new Stream('test:gradients');
+  const state = { alpha: 0, beta: 0, sigma: 0 };
+  return Array.from({ length: 300 }, (_, step) => interpretAlrStep(rule, state, (2 * Math.exp(-step / 100) + 0.01) * (grads.uniform() - 0.3), lr, step));
+}
+
+test('alr-shape takes every optimizer that scales with lr, each with every weight\'s step capped at lr', () => {
+  const g = loadGrammar('alr-shape', 'alr');
+  const seeds = seedIndividuals(g, 'alr', OPTIMIZERS, new Stream('s'));
+  assert.deepEqual(seeds.map((s) => s.id), OPTIMIZERS.map((name) => `seed-${name}`));
+  const lr = 0.01;
+  const capped: Record<string, number> = {};
+  for (const seed of seeds) {
+    assert.match(seed.text, /update: lr \* min\(1, max\(-1, /, seed.id);
+    const name = seed.id.slice('seed-'.length);
+    const original = updates(baselineRule(getBaseline(name)).text, lr);
+    const bounded = updates(seed.text, lr);
+    bounded.forEach((u, i) => {
+      const want = Math.min(lr, Math.max(-lr, original[i] as number));
+      assert.ok(Math.abs(u - want) <= 1e-12 * lr, `${name} at step ${i}: ${u} against ${want}`);
+    });
+    capped[name] = original.filter((u) => Math.abs(u) > lr).length;
+  }
+  // Adagrad's direction never exceeds 1; RMSprop's does at its first steps (|g| / √(0.1·g²) ≈ 3.2).
+  assert.equal(capped.adagrad, 0);
+  assert.ok((capped.rmsprop ?? 0) > 0);
+});
+
+test('ADES and Sign ignore lr and cannot seed alr-shape', () => {
+  const g = loadGrammar('alr-shape', 'alr');
+  for (const name of ['ades', 'sign']) {
+    assert.throws(() => seedIndividuals(g, 'alr', [name], new Stream('s')), new RegExp(`the baseline "${name}" cannot be seeded: ".*" cannot be derived by the grammar alr-shape`));
+  }
 });

@@ -11,6 +11,7 @@ import { baselineRule, baselinesOf } from '../../src/baselines/registry.js';
 import type { Variant } from '../../src/grammar/ast.js';
 import { loadGrammar } from '../../src/grammar/bnf.js';
 import { mapGenotype, randomGenotype } from '../../src/grammar/genotype.js';
+import { interpretAlrStep } from '../../src/grammar/interpret-alr.js';
 import { reverseMap } from '../../src/grammar/reverse.js';
 import { Stream } from '../../src/random/stream.js';
 import { referenceTrace, scaleBehaviour } from '../../src/schedule/scale.js';
@@ -88,4 +89,31 @@ test('dlr-shape: every rate a sampled rule gives lies in [0, lr0] (or is NaN, wh
     if (rates.every((r) => Number.isFinite(r))) assert.ok(scaleBehaviour(rule, { seed: i, low: 0, high: 1 }).scales, `${i}: scales with lr0`);
   }
   assert.ok(finite >= 0.9 * samples, `${finite} of ${samples} rules give finite rates throughout`);
+});
+
+test('alr-shape: no sampled rule moves a weight by more than lr in one step, and nearly all scale with lr', () => {
+  const g = loadGrammar('alr-shape', 'alr');
+  const rng = new Stream('test:alr-shape');
+  const samples = 300;
+  let finite = 0;
+  let scales = 0;
+  for (let i = 0; i < samples; i++) {
+    const { rule } = randomGenotype(g, rng);
+    assert.equal(rule.variant, 'alr');
+    if (rule.variant !== 'alr') continue;
+    const lr = 0.01;
+    const state = { alpha: 0, beta: 0, sigma: 0 };
+    const grads = new Stream(`test:alr-shape:${i}`);
+    const steps = Array.from({ length: 200 }, (_, step) => interpretAlrStep(rule, state, (grads.uniform() - 0.4) * 3, lr, step));
+    const bad = steps.find((u) => !Number.isNaN(u) && !(Math.abs(u) <= lr));
+    assert.equal(bad, undefined, `${i}: a step of ${bad} beyond lr`);
+    if (steps.every((u) => Number.isFinite(u))) {
+      finite++;
+      if (scaleBehaviour(rule, { seed: i, low: 0, high: 1 }).scales) scales++;
+    }
+  }
+  assert.ok(finite >= 0.8 * samples, `${finite} of ${samples} rules give finite steps throughout`);
+  // lr enters only as the factor in front, so a rule fails to scale only where its steps
+  // underflow into subnormals (lr · pow(grad, step) does within a few dozen steps).
+  assert.ok(scales >= 0.95 * finite, `${scales} of ${finite} rules with finite steps scale`);
 });
