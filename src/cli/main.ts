@@ -44,7 +44,7 @@ export function buildProgram(io: Io): Command {
   registerCompare(program, io.out);
   registerEval(program, io.out);
   registerEvolve(program, io.out, io.err);
-  registerExport(program, io.out);
+  registerExport(program, io.out, io.err);
   registerGrammar(program, io.out);
   registerHof(program, io.out);
   registerInit(program, io.out);

@@ -4,7 +4,9 @@
  * campaign tuned — on each task, by a paired difference whose 95 % interval
  * excludes zero? `hof` and the report print it first.
  */
+import { parseRule } from '../grammar/parser.js';
 import { describeMetric, testMetric } from '../tasks/metrics.js';
+import { oracleReads, oracleSentences, type OracleRead } from '../tasks/oracle-signals.js';
 import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
 import { comparedTests, evolvedRuleOf, finishedRuns, gridEdge, ruleName, type HallOfFameEntry, type TestScores } from './records.js';
 
@@ -26,6 +28,8 @@ export interface DiscoveryVerdict {
   /** Whether the comparison is of tuned rates (the campaign tuned lr0) or of the rates as searched. */
   readonly tuned: boolean;
   readonly tasks: readonly TaskVerdict[];
+  /** Signals the rule reads that some of its tasks compute from an oracle (the PINN's exact solution). */
+  readonly oracle: readonly OracleRead[];
   readonly headline: string;
 }
 
@@ -59,7 +63,7 @@ export function campaignVerdict(results: {
 }
 
 export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: readonly HallOfFameEntry[]): DiscoveryVerdict {
-  if (!rule) return { tuned: false, tasks: [], headline: 'No evolved rule reached full fidelity, so evolution has nothing to set against the baselines.' };
+  if (!rule) return { tuned: false, tasks: [], oracle: [], headline: 'No evolved rule reached full fidelity, so evolution has nothing to set against the baselines.' };
   const tuned = rule.tuned !== undefined && baselines.some((b) => b.tuned !== undefined);
   const tasks = Object.keys((tuned ? rule.tuned : rule.test) ?? {});
   const verdicts: TaskVerdict[] = tasks.flatMap((task) => {
@@ -71,7 +75,19 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
     const atGridEdge = tuned ? edgesOf([rule, base], task) : [];
     return [{ task, heldOut: tuned && rule.tuned?.[task]?.heldOut === true, baseline: ruleName(base), metric: mine.metric, comparison, atGridEdge }];
   });
-  return { rule: rule.id, tuned, tasks: verdicts, headline: headlineOf(rule, tuned, verdicts) };
+  const oracle = oracleReadsOf(rule, [...new Set([...Object.keys(rule.scores), ...tasks])]);
+  const oracleNote = oracleSentences(rule.id, oracle).map((s) => ` ${s}`).join('');
+  return { rule: rule.id, tuned, tasks: verdicts, oracle, headline: headlineOf(rule, tuned, verdicts) + oracleNote };
+}
+
+/** The oracle signals an entry's rule reads on the tasks; none when its text does not parse (a folder from another version). */
+function oracleReadsOf(rule: HallOfFameEntry, tasks: readonly string[]): OracleRead[] {
+  const variant = /^\s*(epoch|step)\s*:/.test(rule.text) ? 'dlr' : 'alr';
+  try {
+    return oracleReads(parseRule(rule.text, variant), tasks);
+  } catch {
+    return [];
+  }
 }
 
 /** Which of the compared rules were tuned to an end of their grid on the task. */

@@ -4,10 +4,11 @@
  * and the signals it reads with their definitions from `signals.ts`.
  */
 import type { Rule } from '../grammar/ast.js';
-import { ruleParts, signalsOf } from '../grammar/ast.js';
 import { printRule } from '../grammar/printer.js';
-import { liveStates, simplifyRule } from '../grammar/simplify.js';
-import { signalDocs } from '../grammar/signals.js';
+import { simplifyRule } from '../grammar/simplify.js';
+import { signalDocs, signalsRead } from '../grammar/signals.js';
+
+export { signalsRead };
 import { lrUse } from './ignores-lr.js';
 
 /** What an export knows about the rule besides its tree. */
@@ -26,23 +27,6 @@ export interface ExportInfo {
 
 /** Signals whose values come from the training loss (or accuracy) rather than the clock. */
 const LOSS_SIGNALS = new Set(['loss', 'loss_prev', 'loss_first', 'loss_last', 'loss_best', 'batch_loss', 'dloss', 'acc', 'acc_prev']);
-
-/**
- * The signals a rule reads, in the order of the signal table. Of an adaptive
- * rule only the update and the states it depends on count (`liveStates`): a
- * state left as it was reads itself and never reaches the weights.
- */
-export function signalsRead(rule: Rule): string[] {
-  const used = new Set<string>();
-  if (rule.variant === 'alr') {
-    for (const part of [...liveStates(rule), 'update'] as const) signalsOf(rule[part], used);
-  } else {
-    for (const [, e] of ruleParts(rule)) signalsOf(e, used);
-  }
-  return signalDocs(rule.variant)
-    .map((d) => d.name)
-    .filter((n) => used.has(n));
-}
 
 export function isLossDriven(rule: Rule): boolean {
   return signalsRead(rule).some((n) => LOSS_SIGNALS.has(n));

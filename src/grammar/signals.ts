@@ -3,7 +3,8 @@
  * single place the definitions are written down; the training loop fills them
  * in, and a test keeps the table in `docs/rule-language.md` word for word equal.
  */
-import type { Variant } from './ast.js';
+import { ruleParts, signalsOf, type Rule, type Variant } from './ast.js';
+import { liveStates } from './simplify.js';
 
 export interface SignalDoc {
   readonly name: string;
@@ -23,7 +24,7 @@ export const DLR_SIGNALS: readonly SignalDoc[] = [
   { name: 'loss_first', definition: 'training loss of the first minibatch of the last completed epoch (0 before one completes)' },
   { name: 'loss_last', definition: 'training loss of the last minibatch of the last completed epoch (0 before one completes)' },
   { name: 'loss_best', definition: 'lowest epoch-mean training loss so far (0 before one completes)' },
-  { name: 'acc', definition: 'training accuracy of the last completed epoch, in [0, 1] (tasks without accuracy report 1 - min(1, relative error))' },
+  { name: 'acc', definition: 'training accuracy of the last completed epoch, in [0, 1] (tasks without accuracy report 1 - min(1, relative error); on the Helmholtz PINN that error is against the exact solution, an oracle a real user lacks, which `hof`, `evolve` and `export` point out)' },
   { name: 'acc_prev', definition: 'the same for the epoch before it (equals acc until two epochs have completed)' },
   { name: 'batch_loss', definition: 'loss of the current minibatch before the step (step rules); for epoch rules, the last minibatch loss' },
   { name: 'dloss', definition: 'acceptance clause only: loss after the tentative step minus loss before it, on the same minibatch' },
@@ -75,4 +76,21 @@ export function partScope(variant: Variant, part: string): readonly string[] | u
 /** Every signal of a variant. */
 export function allSignals(variant: Variant): readonly string[] {
   return signalDocs(variant).map((s) => s.name);
+}
+
+/**
+ * The signals a rule reads, in the order of the signal table. Of an adaptive
+ * rule only the update and the states it depends on count (`liveStates`): a
+ * state left as it was reads itself and never reaches the weights.
+ */
+export function signalsRead(rule: Rule): string[] {
+  const used = new Set<string>();
+  if (rule.variant === 'alr') {
+    for (const part of [...liveStates(rule), 'update'] as const) signalsOf(rule[part], used);
+  } else {
+    for (const [, e] of ruleParts(rule)) signalsOf(e, used);
+  }
+  return signalDocs(rule.variant)
+    .map((d) => d.name)
+    .filter((n) => used.has(n));
 }

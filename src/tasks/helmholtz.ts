@@ -173,6 +173,7 @@ export function helmholtzTask(frequency: number, options: HelmholtzOptions = {})
     scoreDescription: '−log10(relative L2 error) on a 201-point grid (2 = 1 % error)',
     // Measured (docs/results.md): Adam from 1e-3 needs far more steps; DLRS lowers the rate from 1e-2 as it needs.
     lr0: { adam: 0.01 },
+    oracleSignals: { names: ['acc', 'acc_prev'], source: 'the exact solution (acc is 1 − the relative L2 error against it)' },
     budgetFields: ['epochs', 'points'],
     describeBudget: (b) => describeHelmholtzBudget(b, setup),
     withBudgets: (other) => helmholtzTask(frequency, { ...options, budgets: other }),

@@ -85,6 +85,13 @@ export interface Task {
   readonly scoreDescription: string;
   /** Initial rates this task trains well from, by optimizer ('alr' for adaptive rules); others use the engine's defaults. */
   readonly lr0?: Readonly<Partial<Record<BaseOptimizer | 'alr', number>>>;
+  /**
+   * Signals this task computes from something its real users do not have
+   * (the PINN's accuracy is 1 − the error against the exact solution), with
+   * what they are computed from. A rule may read them in a campaign, but it
+   * cannot run where that is missing; src/tasks/oracle-signals.ts says so.
+   */
+  readonly oracleSignals?: { readonly names: readonly string[]; readonly source: string };
   /** The budget fields this task reads; an override of any other is refused (src/tasks/budgets.ts). */
   readonly budgetFields: readonly BudgetField[];
   /** A budget's summary for tables, e.g. "2 epochs × 2000 samples". */

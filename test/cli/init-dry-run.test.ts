@@ -72,6 +72,11 @@ test('evolve --dry-run prints the resolved config, the seeded rules and the cost
   assert.deepEqual(json.cost.map((s) => s.stage), ['references', 'search', 're-scoring', 'tuning']);
   assert.deepEqual(json.cost[0], { stage: 'references', tasks: ['synthetic', 'helmholtz-250'], cheapRuns: 2, fullRuns: 2, how: 'the reference constant once per task and fidelity, to normalise the scores' });
   assert.equal(existsSync(runs), false);
+  // The PINN's acc is computed from its exact solution: a grammar that can read it is warned about.
+  assert.deepEqual((json as unknown as { warnings: string[] }).warnings, [
+    'the grammar dlr-relative can read acc and acc_prev, which on helmholtz-250 are computed from the exact solution (acc is 1 − the relative L2 error against it): a rule that reads them cannot run where that is unknown.',
+  ]);
+  assert.doesNotMatch(r.out, /warning/, 'no oracle on the synthetic task');
 
   // Tuning kept to the held-out tasks: the search task is re-scored as searched but not tuned, and the cost says so.
   const heldOut = await cli('evolve', '--task', 'synthetic', '--validation', 'helmholtz-500,helmholtz-1000', '--seeds', 'constant', '--hall-of-fame', '1', '--tuning-points', '3', '--tuning-tasks', 'held-out', '--runs', runs, '--dry-run');
@@ -79,6 +84,7 @@ test('evolve --dry-run prints the resolved config, the seeded rules and the cost
   assert.match(heldOut.out, /"tuning": \{\n\s+"points": 3,\n\s+"span": 30,\n\s+"tasks": "held-out"\n\s+\}/);
   assert.match(heldOut.out, /^ {2}re-scoring +15 full +at most 3 rules .* × 1 task × 5 fresh seeds$/m);
   assert.match(heldOut.out, /^ {2}tuning +48 full +at most 3 rules × 2 tasks \(held out only\) × \(3 rates \+ 5 seeds\)$/m);
+  assert.match(heldOut.out, /^warning: the grammar dlr-relative can read acc and acc_prev, which on helmholtz-500, helmholtz-1000 are computed from the exact solution/m);
 
   // The checks a new campaign makes before its folder exists refuse a dry run too.
   const crowded = await cli('evolve', '--task', 'synthetic', '--population', '4', '--runs', runs, '--dry-run');

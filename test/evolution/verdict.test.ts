@@ -71,3 +71,22 @@ test('campaigns that predate recording the best evolved rule use the best non-se
   const evolved = entry('g3-3', undefined, { a: scores([0.8, 0.85]) });
   assert.match(campaignVerdict({ bestEvolved: null, hallOfFame: [seed, evolved], baselines: [seed] }).headline, /g3-3/);
 });
+
+test('a rule that reads a signal its tasks compute from an oracle is named in the verdict, with the tasks', () => {
+  const onPinn = (text: string): HallOfFameEntry => ({
+    ...entry('g2-33', undefined, { 'helmholtz-500': scores([0.02, 0.03], 'relative_error') }),
+    text,
+    scores: { 'helmholtz-250': 4.6 },
+  });
+  const baseline = entry('g0-1', 'cosine', { 'helmholtz-500': scores([0.03, 0.04], 'relative_error') });
+  const reads = discoveryVerdict(onPinn('step: lr0 * (1 - step / (epochs * steps_per_epoch)) / (0.5 + acc)'), [baseline]);
+  assert.deepEqual(reads.oracle, [{ signals: ['acc'], tasks: ['helmholtz-250', 'helmholtz-500'], source: 'the exact solution (acc is 1 − the relative L2 error against it)' }]);
+  assert.match(reads.headline, / g2-33 reads acc, which on helmholtz-250, helmholtz-500 is computed from the exact solution \(acc is 1 − the relative L2 error against it\): a rule that reads it cannot run where that is unknown\.$/);
+  // The loss is the PINN's own residual, which its users have; a dead read does not count.
+  const clean = discoveryVerdict(onPinn('step: lr0 * (1 > 2 ? acc : 1 - step / (epochs * steps_per_epoch)) / (0.5 + loss)'), [baseline]);
+  assert.deepEqual(clean.oracle, []);
+  assert.doesNotMatch(clean.headline, /oracle|exact solution/);
+  // On an image task acc is the training accuracy: no note.
+  const image = discoveryVerdict({ ...onPinn('epoch: lr0 * acc'), scores: { 'mnist-mlp': 0.96 }, test: { 'mnist-mlp': scores([0.9, 0.91]) } }, [entry('g0-1', 'cosine', { 'mnist-mlp': scores([0.9, 0.9]) })]);
+  assert.deepEqual(image.oracle, []);
+});

@@ -333,18 +333,34 @@ test('exported Python gives the rule\'s rates (when python3 is present)', (t) =>
   got.forEach((v, i) => assert.ok(Math.abs(v - reference.rate(seq[i] as Sig, { uniform: () => 0 })) <= 1e-15, `record ${i}`));
 });
 
-async function cli(...args: string[]): Promise<{ ok: boolean; out: string; error?: Error }> {
+async function cli(...args: string[]): Promise<{ ok: boolean; out: string; err: string; error?: Error }> {
   const outs: string[] = [];
+  const errs: string[] = [];
   const program = new Command().exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  registerExport(program, (s) => outs.push(s));
+  registerExport(program, (s) => outs.push(s), (s) => errs.push(s));
   for (const sub of program.commands) sub.exitOverride();
   try {
     await program.parseAsync(['node', 'autolr', ...args]);
-    return { ok: true, out: outs.join('\n') };
+    return { ok: true, out: outs.join('\n'), err: errs.join('\n') };
   } catch (error) {
-    return { ok: false, out: outs.join('\n'), error: error as Error };
+    return { ok: false, out: outs.join('\n'), err: errs.join('\n'), error: error as Error };
   }
 }
+
+test('export warns, and still exports, a rule that reads a signal its campaign\'s tasks compute from an oracle', async () => {
+  // The published PINN campaign's best rule reads acc, which there is 1 − the error against the exact solution.
+  const pinn = await cli('export', 'examples/runs/dlr-helmholtz-tuned', '--format', 'py');
+  assert.equal(pinn.ok, true, String(pinn.error));
+  assert.match(pinn.out, /acc/);
+  assert.equal(
+    pinn.err,
+    'warning: g2-33 reads acc, which on helmholtz-250, helmholtz-750 is computed from the exact solution (acc is 1 − the relative L2 error against it): a rule that reads it cannot run where that is unknown.',
+  );
+  // On an image task acc is the running training accuracy, which every user has.
+  const image = await cli('export', 'examples/runs/dlr-mnist-tuned', '--format', 'py');
+  assert.equal(image.ok, true, String(image.error));
+  assert.equal(image.err, '');
+});
 
 /** Exit code main.ts gives: input errors (UsageError among them) and commander errors are 2. */
 function exitCode(r: { ok: boolean; error?: Error }): number {

@@ -11,6 +11,8 @@ import { CampaignStore } from '../../evolution/store.js';
 import { BudgetError, type BudgetOverride } from '../../tasks/budgets.js';
 import { checkTaskLoads, lookupTask } from '../../tasks/registry.js';
 import type { Task } from '../../tasks/task.js';
+import { loadGrammar } from '../../grammar/bnf.js';
+import { grammarOracleReads, oracleSentences } from '../../tasks/oracle-signals.js';
 import { UsageError } from '../errors.js';
 import { parseBudgetsOption, parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
@@ -121,6 +123,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         return;
       }
       campaignTasks(config);
+      for (const w of oracleWarnings(config)) err(`warning: ${w}`);
       await initBackend(config.backend);
       // Before any folder is written or worker started: a task whose data cannot load ends here, with the loader's message.
       await checkCampaignTasksLoad(config);
@@ -279,7 +282,7 @@ function dryRun(config: CampaignConfig, runsDir: string, json: boolean, measured
   const seeded = seeds.map((s) => ({ baseline: s.origin.kind === 'seed' ? s.origin.baseline : s.id, rule: s.text }));
   if (json) {
     const time = measured && { backend: measured.backend, runSeconds: measured.seconds, stageSeconds: Object.fromEntries(cost.map((s) => [s.stage, stageSeconds(s, measured.seconds)])) };
-    return JSON.stringify({ folder, config, seeds: seeded, cost, ...(time ? { time } : {}) }, null, 2);
+    return JSON.stringify({ folder, config, seeds: seeded, cost, ...(time ? { time } : {}), warnings: oracleWarnings(config) }, null, 2);
   }
   const width = Math.max(0, ...seeded.map((s) => s.baseline.length));
   return [
@@ -291,6 +294,13 @@ function dryRun(config: CampaignConfig, runsDir: string, json: boolean, measured
     `seeded rules (${seeds.length} of a population of ${config.population}; the rest are random derivations of ${config.grammar}):`,
     ...seeded.map((s) => `  ${s.baseline.padEnd(width)}  ${s.rule}`),
     '',
+    ...oracleWarnings(config).flatMap((w) => [`warning: ${w}`, '']),
     formatCost(cost, measured),
   ].join('\n');
+}
+
+/** Signals the campaign's grammar can read that its tasks compute from an oracle (the PINN's exact solution). */
+function oracleWarnings(config: CampaignConfig): string[] {
+  const tasks = [...config.tasks, ...(config.validation?.tasks ?? [])];
+  return oracleSentences(`the grammar ${config.grammar}`, grammarOracleReads(loadGrammar(config.grammar, config.variant), tasks), 'can read');
 }

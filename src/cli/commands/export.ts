@@ -12,6 +12,7 @@ import { readResultsFile } from '../../evolution/store.js';
 import type { ExportInfo } from '../../export/header.js';
 import { EXPORT_FORMATS, exportRule, type ExportFormat } from '../../export/targets.js';
 import { DEFAULT_LR0 } from '../../evaluator/lr0.js';
+import { oracleReads, oracleSentences } from '../../tasks/oracle-signals.js';
 import { UsageError } from '../errors.js';
 import { parseChoiceOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { resolveRuleOfAnyVariant } from '../rule-argument.js';
@@ -81,7 +82,7 @@ export function campaignRule(dir: string, options: { rank?: number; id?: string 
   };
 }
 
-export function registerExport(program: Command, out: (s: string) => void): void {
+export function registerExport(program: Command, out: (s: string) => void, err: (s: string) => void): void {
   program
     .command('export')
     .description('write a rule as code: TypeScript/JavaScript for TensorFlow.js, or Python for Keras and PyTorch')
@@ -121,6 +122,9 @@ export function registerExport(program: Command, out: (s: string) => void): void
         if (campaign === undefined) throw new UsageError('give a campaign folder or --rule NAME_OR_TEXT');
         if (options.rank !== undefined && options.id !== undefined) throw new UsageError('give --rank or --id, not both');
         ({ rule, info, lr0 } = campaignRule(campaign, options));
+        // Exported all the same (the user may have the signal): the warning says what the rule needs.
+        const tasks = [...Object.keys(info.scores ?? {}), ...Object.keys(info.test ?? {})];
+        for (const s of oracleSentences(info.id ?? 'the rule', oracleReads(rule, [...new Set(tasks)]))) err(`warning: ${s}`);
       }
       const code = exportRule(rule, info, options.format, options.lr0 ?? lr0 ?? DEFAULT_LR0.alr);
       if (options.output !== undefined) {
