@@ -74,7 +74,7 @@ test('evolve --dry-run prints the resolved config, the seeded rules and the cost
   assert.equal(existsSync(runs), false);
   // The PINN's acc is computed from its exact solution: a grammar that can read it is warned about.
   assert.deepEqual((json as unknown as { warnings: string[] }).warnings, [
-    'the grammar dlr-relative can read acc and acc_prev, which on helmholtz-250 are computed from the exact solution (acc is 1 − the relative L2 error against it): a rule that reads them cannot run where that is unknown.',
+    'the grammar dlr-relative can read acc and acc_prev, which on helmholtz-250 are computed from the exact solution (acc is 1 − the relative L2 error against it): a rule that reads them cannot run where that is unknown. To search without acc and acc_prev, write the grammar out (autolr grammar dlr-relative > no-oracle.bnf), delete them from it and give its path as "grammar".',
   ]);
   assert.doesNotMatch(r.out, /warning/, 'no oracle on the synthetic task');
 
@@ -177,4 +177,25 @@ test('hints name paths relative to the working directory when they lie inside it
   } finally {
     process.chdir(here);
   }
+});
+
+test('the oracle warning\'s fix works: the grammar written out with acc and acc_prev deleted is searched without a warning', async () => {
+  const shown = await cli('grammar', 'dlr-shape');
+  assert.equal(shown.code, 0, shown.err);
+  const withoutOracle = shown.out.replace('| acc | acc_prev | batch_loss', '| batch_loss');
+  assert.notEqual(withoutOracle, shown.out);
+  const bnf = join(work, 'no-oracle.bnf');
+  writeFileSync(bnf, withoutOracle);
+  const config = (grammar: string): string => {
+    const file = join(work, `pinn-${grammar === bnf ? 'file' : grammar}.json`);
+    writeFileSync(file, JSON.stringify({ name: 'pinn', tasks: ['helmholtz-250'], grammar, seeds: ['constant', 'linear_decay'] }));
+    return file;
+  };
+  const warned = await cli('evolve', '--config', config('dlr-shape'), '--runs', join(work, 'never'), '--dry-run');
+  assert.equal(warned.code, 0, warned.err);
+  assert.match(warned.out, /^warning: the grammar dlr-shape can read acc and acc_prev, which on helmholtz-250 are computed from the exact solution/m);
+  const clean = await cli('evolve', '--config', config(bnf), '--runs', join(work, 'never'), '--dry-run');
+  assert.equal(clean.code, 0, clean.err);
+  assert.doesNotMatch(clean.out, /warning/);
+  assert.match(clean.out, /seeded rules \(2 of a population of 20; the rest are random derivations of .*no-oracle\.bnf\)/);
 });

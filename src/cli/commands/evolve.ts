@@ -302,5 +302,8 @@ function dryRun(config: CampaignConfig, runsDir: string, json: boolean, measured
 /** Signals the campaign's grammar can read that its tasks compute from an oracle (the PINN's exact solution). */
 function oracleWarnings(config: CampaignConfig): string[] {
   const tasks = [...config.tasks, ...(config.validation?.tasks ?? [])];
-  return oracleSentences(`the grammar ${config.grammar}`, grammarOracleReads(loadGrammar(config.grammar, config.variant), tasks), 'can read');
+  const reads = grammarOracleReads(loadGrammar(config.grammar, config.variant), tasks);
+  const names = [...new Set(reads.flatMap((r) => r.signals))].join(' and ');
+  const fix = ` To search without ${names}, write the grammar out (autolr grammar ${config.grammar} > no-oracle.bnf), delete them from it and give its path as "grammar".`;
+  return oracleSentences(`the grammar ${config.grammar}`, reads, 'can read').map((s) => s + fix);
 }
