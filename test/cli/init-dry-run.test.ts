@@ -184,6 +184,9 @@ test('the oracle warning\'s fix works: the grammar written out with acc and acc_
   assert.equal(shown.code, 0, shown.err);
   const withoutOracle = shown.out.replace('| acc | acc_prev | batch_loss', '| batch_loss');
   assert.notEqual(withoutOracle, shown.out);
+  // The published PINN shape campaign's grammar (examples/grammars) is exactly this, below its own comment.
+  const published = readFileSync('examples/grammars/dlr-shape-no-oracle.bnf', 'utf8');
+  assert.equal(published.slice(published.indexOf('\n#\n') + 3).trimEnd(), withoutOracle.trimEnd());
   const bnf = join(work, 'no-oracle.bnf');
   writeFileSync(bnf, withoutOracle);
   const config = (grammar: string): string => {
