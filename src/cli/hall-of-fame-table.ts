@@ -107,7 +107,7 @@ export function formatHallOfFame(entries: readonly HallOfFameEntry[], base: Hall
   const firstText = 3 + tasks.length;
   const lines = [renderTable(head, rows, { width, shrink: head.map((_, i) => i).filter((i) => i >= firstText && head[i] !== 'time') })];
   if (base) {
-    lines.push('', `best baseline: ${base.lineage.join(', ')} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);
+    lines.push('', `best baseline: ${ruleName(base)} (${base.id}) score ${base.combined.toFixed(4)}${base.test ? `, ${testText(base)}` : ''}`);
   }
   if (evolved && !entries.some((h) => h.hash === evolved.hash)) {
     lines.push(

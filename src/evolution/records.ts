@@ -9,6 +9,7 @@ import type { TrainResult } from '../evaluator/train.js';
 import type { CampaignConfig } from './config.js';
 import type { Level } from './fitness.js';
 import type { Origin } from './individual.js';
+import { isBoundedText } from './seeding.js';
 
 /** What one task evaluation left, kept in the cache, the log and the hall of fame. */
 export interface TaskOutcome {
@@ -111,8 +112,16 @@ export interface TestScores {
   readonly failures?: readonly (string | null)[];
 }
 
-/** How tables and verdicts name a rule: a seed by its baseline's name, an evolved rule by its id. */
-export const ruleName = (h: HallOfFameEntry): string => (h.origin.kind === 'seed' ? h.origin.baseline : h.id);
+/**
+ * How tables and verdicts name a rule: a seed by its baseline's name, an
+ * evolved rule by its id. A seed that entered a bounded grammar in its
+ * bounded form (seeding.ts: the capped Adam of alr-shape is not Adam) is
+ * named "adam (bounded)", so that no table passes it off as the baseline.
+ */
+export const ruleName = (h: HallOfFameEntry): string => {
+  if (h.origin.kind !== 'seed') return h.id;
+  return isBoundedText(h.text) ? `${h.origin.baseline} (bounded)` : h.origin.baseline;
+};
 
 /**
  * The rule a campaign's verdict is about: its best evolved rule — recorded,

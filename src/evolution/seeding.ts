@@ -7,6 +7,7 @@
 import type { Expr, Rule, Variant } from '../grammar/ast.js';
 import type { Grammar } from '../grammar/bnf.js';
 import { mapGenotype, MappingError } from '../grammar/genotype.js';
+import { parseRule } from '../grammar/parser.js';
 import { printRule } from '../grammar/printer.js';
 import { reverseMap, ReverseMappingError } from '../grammar/reverse.js';
 import type { RandomSource } from '../grammar/semantics.js';
@@ -126,6 +127,33 @@ export function boundedForm(rule: Rule): Rule | undefined {
   }
   const d = factorOf(rule.update, 'lr');
   return d && { ...rule, update: times(signal('lr'), clip(-1, d)) };
+}
+
+/**
+ * Whether rule text is in a bounded form (`boundedForm`'s shape: the rate
+ * lr0 · min(1, max(0, f)), the update lr · min(1, max(-1, d))), which no
+ * baseline is written as. Read from the text alone, so it holds for folders
+ * written before seeds recorded anything more; text that does not parse is
+ * not bounded.
+ */
+export function isBoundedText(text: string): boolean {
+  let rule: Rule;
+  try {
+    rule = parseRule(text, /^\s*(epoch|step)\s*:/.test(text) ? 'dlr' : 'alr');
+  } catch {
+    return false;
+  }
+  const [e, rate, low] = rule.variant === 'dlr' ? [rule.lr, 'lr0', 0] : [rule.update, 'lr', -1];
+  if (e.kind !== 'binary' || e.op !== 'mul' || e.left.kind !== 'signal' || e.left.name !== rate) return false;
+  const clip = e.right;
+  return (
+    clip.kind === 'binary' && clip.op === 'min' && isConst(clip.left, 1) &&
+    clip.right.kind === 'binary' && clip.right.op === 'max' && isConst(clip.right.left, low)
+  );
+}
+
+function isConst(e: Expr, value: number): boolean {
+  return e.kind === 'const' && e.value === value;
 }
 
 /** min(1, max(low, e)). */

@@ -137,7 +137,7 @@ function hallOfFameTable(input: ReportInput, tasks: readonly string[]): string {
     combinedHeading(input.config),
     ...tasks.map(searchHeading),
     ...tasks.map((t) => testHeading(input, t)),
-    `vs best baseline${best?.origin.kind === 'seed' ? ` (${best.origin.baseline})` : ''}, ${tuned ? 'both tuned, ' : ''}paired by seed (${PAIRED_NOTE})`,
+    `vs best baseline${best?.origin.kind === 'seed' ? ` (${ruleName(best)})` : ''}, ${tuned ? 'both tuned, ' : ''}paired by seed (${PAIRED_NOTE})`,
     'from',
     'rule (simplified)',
   ];
@@ -170,7 +170,7 @@ function baselineTable(input: ReportInput, tasks: readonly string[]): string {
     'rule',
   ];
   const rows = input.baselines.map((b) => [
-    b.origin.kind === 'seed' ? b.origin.baseline : '?',
+    b.origin.kind === 'seed' ? ruleName(b) : '?',
     b.id,
     f4(b.combined),
     ...tasks.map((t) => f4(b.scores[t])),

@@ -13,7 +13,9 @@ import type { DlrBaseline } from '../../src/baselines/types.js';
 import { loadGrammar } from '../../src/grammar/bnf.js';
 import { parseRule } from '../../src/grammar/parser.js';
 import { printRule } from '../../src/grammar/printer.js';
-import { boundedForm, seedIndividuals, SeedingError } from '../../src/evolution/seeding.js';
+import type { Individual } from '../../src/evolution/individual.js';
+import { ruleName, type HallOfFameEntry } from '../../src/evolution/records.js';
+import { boundedForm, isBoundedText, seedIndividuals, SeedingError } from '../../src/evolution/seeding.js';
 import { interpretAlrStep } from '../../src/grammar/interpret-alr.js';
 import { Stream } from '../../src/random/stream.js';
 import { referenceTrace } from '../../src/schedule/scale.js';
@@ -120,4 +122,21 @@ test('ADES and Sign ignore lr and cannot seed alr-shape', () => {
   for (const name of ['ades', 'sign']) {
     assert.throws(() => seedIndividuals(g, 'alr', [name], new Stream('s')), new RegExp(`the baseline "${name}" cannot be seeded: ".*" cannot be derived by the grammar alr-shape`));
   }
+});
+
+test('tables name a seed in bounded form "NAME (bounded)", read from its text alone, so none passes for its baseline', () => {
+  const shape = seedIndividuals(loadGrammar('dlr-shape', 'dlr'), 'dlr', ['cosine'], new Stream('s'));
+  const capped = seedIndividuals(loadGrammar('alr-shape', 'alr'), 'alr', ['adam'], new Stream('s'));
+  const asWritten = seedIndividuals(loadGrammar('dlr-relative', 'dlr'), 'dlr', ['cosine'], new Stream('s'));
+  const entry = (s: { id: string; text: string; origin: HallOfFameEntry['origin'] }): HallOfFameEntry => ({
+    id: s.id, text: s.text, simplified: s.text, hash: s.id, origin: s.origin, lineage: [], combined: 0, scores: {}, generation: 0, wallMs: 0,
+  });
+  assert.equal(ruleName(entry(shape[0] as Individual)), 'cosine (bounded)');
+  assert.equal(ruleName(entry(capped[0] as Individual)), 'adam (bounded)');
+  assert.equal(ruleName(entry(asWritten[0] as Individual)), 'cosine');
+  // Evolved rules keep their ids whatever their form; text that does not parse is not bounded.
+  assert.equal(ruleName({ ...entry(shape[0] as Individual), origin: { kind: 'random' } }), 'seed-cosine');
+  assert.equal(isBoundedText('step: lr0 * min(1, max(0, '), false);
+  assert.equal(isBoundedText('step: lr0 * min(1, max(0.1, 1 - step / 10))'), false);
+  assert.equal(isBoundedText('update: lr * min(1, max(-1, grad))'), true);
 });
