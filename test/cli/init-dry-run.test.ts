@@ -202,3 +202,18 @@ test('the oracle warning\'s fix works: the grammar written out with acc and acc_
   assert.doesNotMatch(clean.out, /warning/);
   assert.match(clean.out, /seeded rules \(2 of a population of 20; the rest are random derivations of .*no-oracle\.bnf\)/);
 });
+
+test('evolve --grammar chooses the grammar (a built-in or a file); an unknown one or one of the other variant is refused with the choices', async () => {
+  const runs = join(work, 'runs-grammar');
+  const shape = await cli('evolve', '--task', 'synthetic', '--grammar', 'dlr-shape', '--seeds', 'constant,cosine', '--runs', runs, '--dry-run');
+  assert.equal(shape.code, 0, shape.err);
+  assert.match(shape.out, /"grammar": "dlr-shape"/);
+  assert.match(shape.out, /^ {2}cosine +epoch: lr0 \* min\(1, max\(0, 0\.5 \* \(1 \+ cos\(/m);
+  const unknown = await cli('evolve', '--task', 'synthetic', '--grammar', 'dlr-shapes', '--runs', runs, '--dry-run');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /dlr-shapes: no such grammar file \(built-in grammars: dlr, alr, alr-relative, alr-shape, dlr-relative, dlr-shape\)/);
+  const otherVariant = await cli('evolve', '--task', 'synthetic', '--grammar', 'alr-shape', '--runs', runs, '--dry-run');
+  assert.equal(otherVariant.code, 2);
+  assert.match(otherVariant.err, /alr-shape: this grammar derives alr rules, but a dlr grammar is needed/);
+  assert.equal(existsSync(runs), false);
+});

@@ -39,6 +39,7 @@ interface EvolveOptions {
   runs: string;
   seeds?: string;
   optimizer?: string;
+  grammar?: string;
   backend?: string;
   multiFidelity?: boolean;
   cache?: boolean;
@@ -71,6 +72,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
     .option('--name <name>', 'campaign folder name under the runs folder (default: <variant>-<tasks>-s<seed>)')
     .option('--seeds <list>', 'baselines to seed: all, none, or names separated by commas', d.seeds === 'all' ? 'all' : d.seeds.join(','))
     .option('--optimizer <name>', 'base optimizer schedules drive', parseChoiceOption('--optimizer', BASE_OPTIMIZERS), d.optimizer)
+    .option('--grammar <grammar>', 'grammar the rules are derived from: a built-in one (autolr list grammars) or a .bnf file (default: dlr-relative or alr-relative, by variant)')
     .option('--backend <backend>', `tfjs backend: ${BACKEND_CHOICES.join(', ')}`, parseChoiceOption('--backend', BACKEND_CHOICES), d.backend)
     .option('--no-multi-fidelity', 'score every candidate at full fidelity (no cheap first pass)')
     .option('--no-cache', 'evaluate every candidate, even exact or behavioural duplicates')
@@ -99,6 +101,7 @@ export function registerEvolve(program: Command, out: (s: string) => void, err: 
         '  autolr evolve --task mnist-mlp --variant alr --seeds adam,rmsprop,ades --workers 2 --seed 7',
         '  autolr evolve --task mnist-mlp --validation fashion-mnist-mlp,fashion-mnist-cnn --tuning-points 7 --final-seeds 5',
         '  autolr evolve --task helmholtz-250,helmholtz-750 --validation helmholtz-500,helmholtz-1000 --tuning-tasks held-out',
+        '  autolr evolve --task mnist-mlp --grammar dlr-shape --seeds linear_decay,cosine,rex',
         '  autolr init && autolr evolve --config campaign.jsonc --dry-run',
         '  autolr evolve --config campaign.jsonc',
         '  autolr evolve --resume runs/pinn-a',
@@ -185,6 +188,7 @@ function buildConfig(options: EvolveOptions, err: (s: string) => void): { config
   if (options.name !== undefined) flags.name = options.name;
   if (options.seeds !== undefined) flags.seeds = options.seeds;
   if (options.optimizer !== undefined) flags.optimizer = options.optimizer;
+  if (options.grammar !== undefined) flags.grammar = options.grammar;
   if (options.backend !== undefined) flags.backend = options.backend;
   if (options.multiFidelity === false) flags.multiFidelity = false;
   if (options.cache === false) flags.cache = false;
