@@ -9,7 +9,7 @@ import type { TrainResult } from '../evaluator/train.js';
 import type { CampaignConfig } from './config.js';
 import type { Level } from './fitness.js';
 import type { Origin } from './individual.js';
-import { isBoundedText } from './seeding.js';
+import { isBoundedText } from '../grammar/bounded.js';
 
 /** What one task evaluation left, kept in the cache, the log and the hall of fame. */
 export interface TaskOutcome {

@@ -4,7 +4,7 @@
  * campaign tuned — on each task, by a paired difference whose 95 % interval
  * excludes zero? `hof` and the report print it first.
  */
-import { parseRule } from '../grammar/parser.js';
+import { parseRule, variantOfRuleText } from '../grammar/parser.js';
 import { describeMetric, testMetric } from '../tasks/metrics.js';
 import { oracleReads, oracleSentences, type OracleRead } from '../tasks/oracle-signals.js';
 import { comparePaired, lowerIsBetter, signed, type PairedComparison } from './paired.js';
@@ -82,9 +82,8 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
 
 /** The oracle signals an entry's rule reads on the tasks; none when its text does not parse (a folder from another version). */
 function oracleReadsOf(rule: HallOfFameEntry, tasks: readonly string[]): OracleRead[] {
-  const variant = /^\s*(epoch|step)\s*:/.test(rule.text) ? 'dlr' : 'alr';
   try {
-    return oracleReads(parseRule(rule.text, variant), tasks);
+    return oracleReads(parseRule(rule.text, variantOfRuleText(rule.text)), tasks);
   } catch {
     return [];
   }
