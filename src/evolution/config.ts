@@ -343,14 +343,8 @@ function tuningOf(raw: unknown, fallback: TuningSettings | false, heldOutTasks: 
   if (raw === undefined) return fallback;
   if (raw === false) return false;
   if (raw === true) return DEFAULT_TUNING;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError('"tuning" must be false, true, or {"points": 7, "span": 30, "tasks": "all"}');
-  }
-  const t = raw as Raw;
-  const known = ['points', 'span', 'tasks'];
-  for (const key of Object.keys(t)) if (!known.includes(key)) throw new ConfigError(`unknown field "tuning.${key}" (known: ${known.join(', ')})`);
-  const points = integer(t, 'points', 1, 99, DEFAULT_TUNING.points);
-  if (points % 2 === 0) throw new ConfigError(`"tuning.points" must be odd (the untuned rate is the middle point), not ${points}`);
+  const t = objectOf(raw, 'tuning', ['points', 'span', 'tasks'], 'false, true, or {"points": 7, "span": 30, "tasks": "all"}');
+  const points = oddPoints(t, 'tuning', 1, DEFAULT_TUNING.points);
   const tasks = oneOf(t, 'tasks', ['all', 'held-out'] as const, 'all');
   if (tasks === 'held-out' && heldOutTasks === 0) {
     throw new ConfigError('"tuning.tasks": "held-out" tunes only on validation tasks, and the campaign has none: add "validation" or tune on "all" tasks');
@@ -368,13 +362,24 @@ export interface FitnessRates {
 /** "fitnessRates": absent or false (one rate), or {"points": odd n ≥ 3, "span": s > 1, "cheap": bool}; the resolved config holds it (and "cheap") only when set. */
 function fitnessRatesOf(raw: unknown): { fitnessRates?: FitnessRates } {
   if (raw === undefined || raw === false) return {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('"fitnessRates" must be false or {"points": 3, "span": 10}');
-  const t = raw as Raw;
-  for (const key of Object.keys(t)) if (!['points', 'span', 'cheap'].includes(key)) throw new ConfigError(`unknown field "fitnessRates.${key}" (known: points, span, cheap)`);
-  const points = integer(t, 'points', 3, 99, 3);
-  if (points % 2 === 0) throw new ConfigError(`"fitnessRates.points" must be odd (the campaign's own rate is the middle point), not ${points}`);
+  const t = objectOf(raw, 'fitnessRates', ['points', 'span', 'cheap'], 'false or {"points": 3, "span": 10}');
+  const points = oddPoints(t, 'fitnessRates', 3, 3);
   const cheap = bool(t, 'cheap', false);
   return { fitnessRates: { points, span: number(t, 'span', 1, 1e6, 10, true), ...(cheap ? { cheap: true as const } : {}) } };
+}
+
+/** A config field that must be an object of known fields, e.g. "tuning"; `expected` says what it may be. */
+function objectOf(raw: unknown, field: string, known: readonly string[], expected: string): Raw {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`"${field}" must be ${expected}`);
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`unknown field "${field}.${key}" (known: ${known.join(', ')})`);
+  return raw as Raw;
+}
+
+/** The points of a rate grid centred on the campaign's own rate: odd, from `min`. */
+function oddPoints(t: Raw, field: string, min: number, fallback: number): number {
+  const points = integer(t, 'points', min, 99, fallback);
+  if (points % 2 === 0) throw new ConfigError(`"${field}.points" must be odd (the campaign's own rate is the middle point), not ${points}`);
+  return points;
 }
 
 /** "validation": {"tasks": [...]} or a comma-separated list; tasks the search also uses are refused. */
