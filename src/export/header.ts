@@ -7,8 +7,6 @@ import type { Rule } from '../grammar/ast.js';
 import { printRule } from '../grammar/printer.js';
 import { simplifyRule } from '../grammar/simplify.js';
 import { signalDocs, signalsRead } from '../grammar/signals.js';
-
-export { signalsRead };
 import { lrUse } from './ignores-lr.js';
 
 /** What an export knows about the rule besides its tree. */

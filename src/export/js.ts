@@ -17,7 +17,8 @@
  */
 import type { Expr, Rule } from '../grammar/ast.js';
 import { callText as call, emitExpr, infixText as infix, safeName, testText as test, type OperatorTable } from '../grammar/emit.js';
-import { formatHeader, signalsRead, type ExportInfo } from './header.js';
+import { signalsRead } from '../grammar/signals.js';
+import { formatHeader, type ExportInfo } from './header.js';
 import { ignoresLr } from './ignores-lr.js';
 import { applyTemplate, fillSlots, runtimeText, type RuntimeFile } from './template.js';
 import { requireDlr, type ExportTarget } from './target.js';

@@ -15,7 +15,8 @@
  */
 import type { Rule } from '../grammar/ast.js';
 import { printPythonExpr, pythonStringOrNone } from '../grammar/printer-python.js';
-import { formatHeader, ignoredLrWarning, signalsRead, type ExportInfo } from './header.js';
+import { signalsRead } from '../grammar/signals.js';
+import { formatHeader, ignoredLrWarning, type ExportInfo } from './header.js';
 import { requireDlr, type ExportTarget } from './target.js';
 import { runtimeText, type RuntimeFile } from './template.js';
 

@@ -111,7 +111,6 @@ interface Node {
 
 const PLACEHOLDER = /^__(nt|real)\d+$/;
 
-/** Parses rule text of a variant into a rule. Throws RuleSyntaxError. */
 /**
  * The variant rule text is written in, read from its first part: a schedule
  * starts with `epoch:` or `step:`, an adaptive rule with a state or the
@@ -121,6 +120,7 @@ export function variantOfRuleText(text: string): Variant {
   return /^\s*(epoch|step)\s*:/.test(text) ? 'dlr' : 'alr';
 }
 
+/** Parses rule text of a variant into a rule. Throws RuleSyntaxError. */
 export function parseRule(text: string, variant: Variant, options: ParseOptions = {}): Rule {
   const program = parseProgram(text, options);
   const parts = new Map<string, { expr: Expr; at: number }>();
