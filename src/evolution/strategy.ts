@@ -15,13 +15,18 @@
  *   `sampleSize` tournaments, replaces the same number of the OLDEST
  *   individuals, the best included — aging keeps a lucky evaluation from
  *   dominating forever. `best()` still remembers the best ever seen.
+ *
+ * In both modes a new individual must act unlike every one asked before in
+ * the campaign (its behaviour fingerprint, the evaluation cache's key, is
+ * new): a rule that acts like one already scored would only be a cache hit,
+ * a place in the generation spent on no exploration.
  */
 import { createHash } from 'node:crypto';
 import type { Grammar } from '../grammar/bnf.js';
 import { DEFAULT_MAX_EXPANSIONS, mapGenotype, MappingError, randomGenotype, type Genotype, type Mapped } from '../grammar/genotype.js';
 import { printRule } from '../grammar/printer.js';
 import { parseRule } from '../grammar/parser.js';
-import { ruleKey } from '../grammar/hash.js';
+import { behaviourFingerprint } from './fingerprint.js';
 import type { Evaluated, Individual, Origin } from './individual.js';
 import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tournament, type MutationRates } from './operators.js';
 import { Stream, type StreamState } from '../random/stream.js';
@@ -133,12 +138,23 @@ export interface StrategyState {
   /** Generational: the elites carried into the pending generation. */
   readonly carried: readonly Evaluated[];
   readonly best: Evaluated | null;
+  /** Behaviour fingerprints of every individual asked so far (seeds, random and offspring), in the order first asked. */
+  readonly explored: readonly string[];
 }
 
-const STATE_FORMAT = 'autolr-strategy/1';
+const STATE_FORMAT = 'autolr-strategy/2';
+/** Snapshots from before `explored` was kept (checkpoints of campaigns begun by an earlier version): still resumable. */
+const STATE_FORMAT_1 = 'autolr-strategy/1';
 
-/** Breeding attempts before a child falls back to a copy of its first parent. */
-const MAX_ATTEMPTS = 10;
+/**
+ * Breeding attempts before a child settles for a rule already explored (or,
+ * if no variation was valid, a copy of its first parent). Each attempt costs
+ * a mapping and a fingerprint (about 1.5 ms), a repeat costs a place in the
+ * generation; late in a campaign most variations of the fittest rules have
+ * been tried, hence fresh parents every ATTEMPTS_PER_PAIR attempts.
+ */
+const MAX_ATTEMPTS = 20;
+const ATTEMPTS_PER_PAIR = 5;
 
 const CONFIG_KEYS: ReadonlyArray<keyof StrategyConfig> = [
   'populationSize',
@@ -268,6 +284,8 @@ export class SgeStrategy implements SearchStrategy {
   private pending: Individual[] | null;
   private carried: Evaluated[];
   private bestEver: Evaluated | null;
+  /** Fingerprints of every individual asked (see `StrategyState.explored`); a Set keeps insertion order for the snapshot. */
+  private explored: Set<string>;
 
   /**
    * The strategy draws from `stream` and nothing else should. With `state`
@@ -289,9 +307,10 @@ export class SgeStrategy implements SearchStrategy {
       this.pending = null;
       this.carried = [];
       this.bestEver = null;
+      this.explored = new Set();
       return;
     }
-    if (state.format !== STATE_FORMAT) throw new StrategyError(`not a strategy snapshot (format ${JSON.stringify(state.format)}, expected "${STATE_FORMAT}")`);
+    if (state.format !== STATE_FORMAT && state.format !== STATE_FORMAT_1) throw new StrategyError(`not a strategy snapshot (format ${JSON.stringify(state.format)}, expected "${STATE_FORMAT}")`);
     if (state.grammar !== this.fingerprint) {
       throw new StrategyError(`the snapshot was taken with another grammar than ${grammar.origin} (its genotypes would mean other rules)`);
     }
@@ -314,6 +333,7 @@ export class SgeStrategy implements SearchStrategy {
     this.pending = s.pending === null ? null : [...s.pending];
     this.carried = [...s.carried];
     this.bestEver = s.best;
+    this.explored = new Set(s.format === STATE_FORMAT ? s.explored : this.knownFingerprints());
   }
 
   /** The resolved settings (defaults filled in). */
@@ -347,6 +367,7 @@ export class SgeStrategy implements SearchStrategy {
         throw err;
       }
       added.push({ id: this.newId(0), genotype: mapped.genotype, text: printRule(mapped.rule), origin: clone(ind.origin), birth: 0 });
+      this.explored.add(behaviourFingerprint(mapped.rule));
     }
     this.initial.push(...added);
     return added;
@@ -367,13 +388,11 @@ export class SgeStrategy implements SearchStrategy {
     } else if (this.cfg.mode === 'generational') {
       this.carried = this.elitesOf(this.current);
       const select = (): Evaluated => tournament(this.current, this.cfg.tournamentSize, this.stream);
-      const seen = this.populationKeys();
-      batch = Array.from({ length: this.cfg.populationSize - this.cfg.elites }, () => this.breed(select, birth, seen));
+      batch = Array.from({ length: this.cfg.populationSize - this.cfg.elites }, () => this.breed(select, birth));
     } else {
       this.carried = [];
       const select = (): Evaluated => tournament(this.current, this.cfg.sampleSize, this.stream);
-      const seen = this.populationKeys();
-      batch = Array.from({ length: this.cfg.batchSize }, () => this.breed(select, birth, seen));
+      batch = Array.from({ length: this.cfg.batchSize }, () => this.breed(select, birth));
     }
     this.pending = batch;
     return [...batch];
@@ -432,6 +451,7 @@ export class SgeStrategy implements SearchStrategy {
       pending: this.pending,
       carried: this.carried,
       best: this.bestEver,
+      explored: [...this.explored],
     });
   }
 
@@ -449,17 +469,17 @@ export class SgeStrategy implements SearchStrategy {
   }
 
   /**
-   * Seeds, then random individuals. A random rule already in the population
-   * is drawn again (up to MAX_ATTEMPTS times): shallow random rules repeat
-   * often, and every duplicate would cost a training run.
+   * Seeds, then random individuals. A random rule that acts like a seed or an
+   * earlier draw is drawn again (up to MAX_ATTEMPTS times): shallow random
+   * rules repeat often, and every duplicate would cost a training run.
    */
   private initialPopulation(): Individual[] {
     const batch = [...this.initial];
     this.initial = [];
-    const texts = new Set(batch.map((i) => i.text));
     const initDepth = Math.min(this.grammar.initDepth, this.cfg.maxDepth);
     while (batch.length < this.cfg.populationSize) {
       let chosen: Mapped | undefined;
+      let fingerprint = '';
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         let m: Mapped;
         try {
@@ -470,61 +490,66 @@ export class SgeStrategy implements SearchStrategy {
         }
         if (m.expansions > this.cfg.maxExpansions) continue;
         chosen = m;
-        if (!texts.has(printRule(m.rule))) break;
+        fingerprint = behaviourFingerprint(m.rule);
+        if (!this.explored.has(fingerprint)) break;
       }
       if (chosen === undefined) {
         throw new StrategyError(
           `the grammar ${this.grammar.origin} gave no valid random individual within ${this.cfg.maxExpansions} expansions in ${MAX_ATTEMPTS} attempts`,
         );
       }
-      const text = printRule(chosen.rule);
-      texts.add(text);
-      batch.push({ id: this.newId(0), genotype: chosen.genotype, text, origin: { kind: 'random' }, birth: 0 });
+      this.explored.add(fingerprint);
+      batch.push({ id: this.newId(0), genotype: chosen.genotype, text: printRule(chosen.rule), origin: { kind: 'random' }, birth: 0 });
     }
     return batch;
   }
 
-  /** Simplified structural keys of the current population (rules equal after simplification share one). */
-  private populationKeys(): Set<string> {
-    return new Set(this.current.map((e) => ruleKey(parseRule(e.text, this.grammar.variant))));
+  /** What a version-1 snapshot tells of the explored rules: the individuals it still holds. */
+  private knownFingerprints(): string[] {
+    const held = [...this.current, ...this.carried, ...this.initial, ...(this.pending ?? [])];
+    return held.map((i) => behaviourFingerprint(parseRule(i.text, this.grammar.variant)));
   }
 
   /**
    * One child: two tournament winners, crossover (with its probability),
    * codon mutation, constant mutation, then mapping (repair and extension).
    * A variation that maps to no valid rule, or to one over maxExpansions, is
-   * tried again from the same parents; so is one whose rule, once simplified,
-   * is already in the population or the batch (`seen`): without this the
-   * population fills with copies of one good rule, each costing an
-   * evaluation or a cache hit and none exploring. After MAX_ATTEMPTS the last
-   * valid variation is kept even if it is a duplicate, or, if none was valid,
-   * the child is a copy of the first parent.
+   * tried again; so is one that acts like a rule already explored in the
+   * campaign (population, batch, or any earlier generation): without this
+   * the population fills with copies of one good rule and later generations
+   * are mostly cache hits. Every ATTEMPTS_PER_PAIR attempts two new parents
+   * are drawn. After MAX_ATTEMPTS the last valid variation is kept even if it
+   * repeats a behaviour, or, if none was valid, the child is a copy of the
+   * first parent.
    */
-  private breed(select: () => Evaluated, birth: number, seen: Set<string>): Individual {
-    const p1 = select();
-    const p2 = select();
-    const twoParents = p1.id !== p2.id;
-    let fallback: Individual | undefined;
+  private breed(select: () => Evaluated, birth: number): Individual {
+    let p1 = select();
+    let p2 = select();
+    let fallback: Omit<Individual, 'id'> | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0 && attempt % ATTEMPTS_PER_PAIR === 0) {
+        p1 = select();
+        p2 = select();
+      }
       const { child, crossed } = crossover(p1.genotype, p2.genotype, this.cfg.crossoverProbability, this.stream);
       const mutated = mutate(this.grammar, child, this.rates, this.stream);
       const varied = mutateConstants(mutated, this.cfg.constantMutationProbability, this.cfg.constantSigma, this.stream);
       const mapped = makeValid(this.grammar, varied, this.stream, this.cfg.maxDepth, this.cfg.maxExpansions);
       if (mapped === undefined) continue;
+      const twoParents = crossed && p1.id !== p2.id;
       const operators: string[] = [];
-      if (crossed && twoParents) operators.push('crossover');
+      if (twoParents) operators.push('crossover');
       if (!sameCodons(child, mutated)) operators.push('mutation');
       if (!sameReals(mutated, varied)) operators.push('constant-mutation');
-      const origin: Origin = { kind: 'offspring', parents: crossed && twoParents ? [p1.id, p2.id] : [p1.id], operators };
-      const candidate = { genotype: mapped.genotype, text: printRule(mapped.rule), origin };
-      const key = ruleKey(mapped.rule);
-      if (!seen.has(key) || attempt === MAX_ATTEMPTS - 1) {
-        seen.add(key);
-        return { id: this.newId(birth), ...candidate, birth };
+      const origin: Origin = { kind: 'offspring', parents: twoParents ? [p1.id, p2.id] : [p1.id], operators };
+      fallback = { genotype: mapped.genotype, text: printRule(mapped.rule), origin, birth };
+      const fingerprint = behaviourFingerprint(mapped.rule);
+      if (!this.explored.has(fingerprint)) {
+        this.explored.add(fingerprint);
+        return { id: this.newId(birth), ...fallback };
       }
-      fallback = { id: '', ...candidate, birth };
     }
-    if (fallback) return { ...fallback, id: this.newId(birth) };
+    if (fallback) return { id: this.newId(birth), ...fallback };
     return { id: this.newId(birth), genotype: clone(p1.genotype), text: p1.text, origin: { kind: 'offspring', parents: [p1.id], operators: [] }, birth };
   }
 }
