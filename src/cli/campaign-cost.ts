@@ -40,7 +40,8 @@ export function campaignCost(config: CampaignConfig, seeded: number): StageCost[
   // Full-fidelity fitness at the best of several starting rates trains each full candidate once per rate.
   const rates = config.fitnessRates?.points ?? 1;
   const cheapRates = config.fitnessRates?.cheap ? rates : 1;
-  const atRates = rates > 1 ? `, each ${cheapRates > 1 ? 'run' : 'full one'} at ${rates} rates` : '';
+  const centred = config.fitnessRates?.centre === undefined ? '' : ` around ${config.fitnessRates.centre}·lr0`;
+  const atRates = rates > 1 ? `, each ${cheapRates > 1 ? 'run' : 'full one'} at ${rates} rates${centred}` : '';
   const pass = 1 - config.hurdleQuantile;
   if (config.multiFidelity) {
     const promoted = Math.round(seeded + pass * (config.population - seeded) + pass * (config.generations - 1) * laterCandidates(config));

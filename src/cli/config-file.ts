@@ -67,7 +67,7 @@ const FIELD_HELP: Readonly<Record<keyof CampaignConfig, string>> = {
   rescoreBaselines: 'baselines re-scored on the fresh seeds: "all" seeded ones, or only the "best"',
   fitnessSeeds: 'seeds a full-fidelity fitness is averaged over',
   randomFitnessSeeds: 'the fewest seeds for a rule that draws random numbers',
-  fitnessRates: 'full-fidelity fitness at the best of a log grid of starting rates around lr0, {"points": odd n, "span": s, "cheap": true to score the cheap fidelity so too}, so selection compares shapes rather than step sizes; default: one rate',
+  fitnessRates: 'full-fidelity fitness at the best of a log grid of starting rates around lr0, {"points": odd n, "span": s, "cheap": true to score the cheap fidelity so too, "centre": c to centre the grid on c·lr0}, so selection compares shapes rather than step sizes; default: one rate',
   aggregate: "how several tasks' ratios to the reference combine into one fitness",
   tuning: 'equal lr0 tuning of every finalist and baseline: {"points": odd n, "span": s, "tasks": "all" or "held-out" (the validation tasks only)}, or false',
   validation: 'held-out tasks, never searched on: finalists and baselines are tuned and tested on them too',

@@ -237,7 +237,7 @@ export class Scorer {
     // Tasks on their own budgets keep the cache context they always had, so old caches stay valid.
     const budgetsKey = overrideKey(budgetsFor(config, task));
     const grid = this.fitnessRatesAt(fidelity);
-    const rates = grid ? `|rates=${grid.points}x${grid.span}` : '';
+    const rates = grid ? `|rates=${grid.points}x${grid.span}${grid.centre === undefined ? '' : `@${grid.centre}`}` : '';
     const context = `${task}|${fidelity}|${evaluationSeed(config)}|${config.optimizer}|${config.lr0 ?? ''}|${config.splitSeed}${budgetsKey === '' ? '' : `|${budgetsKey}`}${seeds > 1 ? `|seeds=${seeds}` : ''}${rates}`;
     const hit = this.cache.lookup(rule, context);
     if (hit) {
@@ -270,8 +270,8 @@ export class Scorer {
   /**
    * The fitness at the campaign's rate, or — at full fidelity with
    * `fitnessRates`, and at the cheap one too with its `cheap` — at the best
-   * of a small log grid of starting rates around
-   * it, chosen on the validation score as equal tuning chooses (ties to the
+   * of a small log grid of starting rates around it (or around its
+   * `centre` multiple), chosen on the validation score as equal tuning chooses (ties to the
    * centre). Selection then compares rules each near its own best step size,
    * so a rule cannot win by being a larger or smaller rate alone: tuning
    * would hand that to every baseline at the end anyway.
@@ -279,7 +279,8 @@ export class Scorer {
   private async runAtBestRate(text: string, task: string, fidelity: Fidelity, seeds: number): Promise<TaskOutcome> {
     const settings = this.fitnessRatesAt(fidelity);
     if (!settings) return this.runAveraged(text, task, fidelity, seeds);
-    const { chosen, outcome } = await bestOfGrid(startingRate(this.config, task), settings, (lr0) => this.runAveraged(text, task, fidelity, seeds, lr0));
+    const centre = startingRate(this.config, task) * (settings.centre ?? 1);
+    const { chosen, outcome } = await bestOfGrid(centre, settings, (lr0) => this.runAveraged(text, task, fidelity, seeds, lr0));
     return { ...outcome, lr0: chosen.lr0 };
   }
 

@@ -14,6 +14,7 @@ import { EvaluatorPool } from '../../src/evaluator/pool.js';
 import { initBackend } from '../../src/evaluator/backend.js';
 import { campaignCost } from '../../src/cli/campaign-cost.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
+import { loadLatestCheckpoint } from '../../src/evolution/checkpoint.js';
 import { ConfigError, resolveConfig } from '../../src/evolution/config.js';
 import type { TaskOutcome } from '../../src/evolution/records.js';
 import { startingRate } from '../../src/evolution/scorer.js';
@@ -36,12 +37,16 @@ test('"fitnessRates" is {points: odd n ≥ 3, span > 1}; absent or false means o
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: {} }).fitnessRates, { points: 3, span: 10 });
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { cheap: true } }).fitnessRates, { points: 3, span: 10, cheap: true });
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { cheap: false } }).fitnessRates, { points: 3, span: 10 });
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { centre: 3 } }).fitnessRates, { points: 3, span: 10, centre: 3 });
+  assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { centre: 1 } }).fitnessRates, { points: 3, span: 10 });
   for (const off of [undefined, false]) assert.equal('fitnessRates' in resolveConfig({ tasks: ['synthetic'], fitnessRates: off }), false);
   const refused: Array<[unknown, RegExp]> = [
     [{ points: 4 }, /"fitnessRates.points" must be odd/],
     [{ points: 1 }, /"points" must be an integer from 3 to 99, not 1/],
     [{ span: 1 }, /"span" must be a number above 1/],
-    [{ rates: 3 }, /unknown field "fitnessRates.rates" \(known: points, span, cheap\)/],
+    [{ rates: 3 }, /unknown field "fitnessRates.rates" \(known: points, span, cheap, centre\)/],
+    [{ centre: 0 }, /"centre" must be a number above 0/],
+    [{ centre: '3' }, /"centre" must be a number above 0/],
     [{ cheap: 'yes' }, /"cheap" must be true or false/],
     [true, /"fitnessRates" must be false or \{"points": 3, "span": 10\}/],
   ];
@@ -128,11 +133,39 @@ test('with "cheap", the cheap fidelity is taken at the best rate too, so the hur
   }
 });
 
+test('"centre" moves the fitness grid to a multiple of the starting rate, at both fidelities, and apart in the cache', async () => {
+  const config = resolveConfig({
+    name: 'centred-rates',
+    tasks: ['synthetic'],
+    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
+    population: 2,
+    generations: 1,
+    seeds: ['constant'],
+    workers: 0,
+    backend: 'wasm',
+    finalSeeds: 0,
+    tuning: false,
+    fitnessRates: { points: 3, span: 10, cheap: true, centre: 3 },
+  });
+  const { evaluator, runs: recorded } = recordingEvaluator(pool);
+  await runCampaign(config, { runsDir: runs, evaluator });
+  const grid = tuningGrid(3 * startingRate(config, 'synthetic'), { points: 3, span: 10 });
+  for (const fidelity of ['cheap', 'full'] as const) {
+    const rates = [...new Set(recorded.filter((r) => r.job.fidelity === fidelity).map((r) => r.job.lr0))].sort();
+    assert.deepEqual(rates, [...grid].sort(), `${fidelity}: every run at a rate of the grid around 3·lr0`);
+  }
+  // A score at another grid is another evaluation: the cache keeps it apart from one around lr0.
+  const saved = loadLatestCheckpoint<{ cache: { entries: Array<{ context: string }> } }>(join(runs, 'centred-rates'));
+  const contexts = saved?.body.cache.entries.map((e) => e.context) ?? [];
+  assert.ok(contexts.length > 0 && contexts.every((c) => c.endsWith('|rates=3x10@3')), contexts.join('; '));
+});
+
 test('the dry run counts each full run once per rate', () => {
   const base = { tasks: ['synthetic'], population: 8, generations: 2, multiFidelity: false } as const;
   const search = (extra: object): number => campaignCost(resolveConfig({ ...base, ...extra }), 2).find((s) => s.stage === 'search')?.fullRuns ?? NaN;
   assert.equal(search({ fitnessRates: { points: 5 } }), 5 * search({}));
   assert.match(campaignCost(resolveConfig({ ...base, fitnessRates: { points: 3 } }), 2).find((s) => s.stage === 'search')?.how ?? '', /each full one at 3 rates$/);
+  assert.match(campaignCost(resolveConfig({ ...base, fitnessRates: { points: 3, centre: 3 } }), 2).find((s) => s.stage === 'search')?.how ?? '', /each full one at 3 rates around 3·lr0$/);
   const withCheap = (extra: object) => campaignCost(resolveConfig({ ...base, multiFidelity: true, ...extra }), 2).find((s) => s.stage === 'search');
   assert.equal(withCheap({ fitnessRates: { points: 3, cheap: true } })?.cheapRuns, 3 * (withCheap({})?.cheapRuns ?? NaN));
   assert.match(withCheap({ fitnessRates: { points: 3, cheap: true } })?.how ?? '', /each run at 3 rates$/);
