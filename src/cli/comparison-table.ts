@@ -28,7 +28,8 @@ function cells(row: ComparisonRow, best: string | undefined): string[] {
 /** "fashion-mnist-mlp (held out): test accuracy, higher is better; 5 fresh seeds, every rule at its tuned lr0". */
 function heading(t: TaskComparison): string {
   const seeds = t.rows[0]?.test.values.length ?? 0;
-  return `${t.task}${t.heldOut ? ' (held out)' : ' (searched on)'}: ${describeMetric(t.metric)}; ${seeds} fresh seeds, every rule at its tuned lr0`;
+  const own = t.ownBaselinesOnly ? '; only this campaign\'s own tuned baselines (the other campaign did not tune this task with the same budget)' : '';
+  return `${t.task}${t.heldOut ? ' (held out)' : ' (searched on)'}: ${describeMetric(t.metric)}; ${seeds} fresh seeds, every rule at its tuned lr0${own}`;
 }
 
 export function formatComparison(tasks: readonly TaskComparison[], width?: number): string {

@@ -44,6 +44,12 @@ export interface TaskComparison {
   readonly rows: readonly ComparisonRow[];
   /** The baseline with the best tuned test mean, the one the verdict compares with. */
   readonly bestBaseline?: string;
+  /**
+   * Set when the other baselines came from another campaign (`--baselines-from`)
+   * but that one did not tune this task with the same budget: the rows here
+   * are the rule's own campaign's tuned baselines only.
+   */
+  readonly ownBaselinesOnly?: true;
 }
 
 export class ComparisonError extends Error {}
@@ -73,9 +79,9 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
   if (!rule.tuned) throw new ComparisonError(`${rule.id} was not tuned: the campaign ran without the final lr0 tuning (tuning: false), so there is no tuned comparison to show`);
   const tuned = baselines.filter((b) => b.tuned !== undefined);
   if (tuned.length === 0) throw new ComparisonError('no baseline was tuned: a campaign without seeds has none of its own; compare with another campaign\'s (--baselines-from)');
-  const tasks = Object.entries(rule.tuned)
-    .filter(([task]) => only === undefined || only.includes(task))
-    .sort(([, a], [, b]) => Number(a.heldOut) - Number(b.heldOut));
+  const tasks = taskOrder(rule)
+    .filter((task) => only === undefined || only.includes(task))
+    .map((task) => [task, rule.tuned?.[task] as TunedTask] as const);
   return tasks.map(([task, mine]) => {
     const lower = lowerIsBetter(mine.test.metric);
     const rows = tuned.flatMap((b): ComparisonRow[] => {
@@ -94,6 +100,39 @@ export function tunedComparison(rule: HallOfFameEntry, baselines: readonly HallO
       ...(best ? { bestBaseline: best.name } : {}),
     };
   });
+}
+
+/** The tasks a rule was tuned on, search tasks first, each group as the campaign listed them. */
+function taskOrder(rule: HallOfFameEntry): string[] {
+  return Object.entries(rule.tuned ?? {})
+    .sort(([, a], [, b]) => Number(a.heldOut) - Number(b.heldOut))
+    .map(([task]) => task);
+}
+
+/**
+ * The rule against baselines borrowed from another campaign on the tasks
+ * both tuned alike (`shared`, from `sharedTasks`), and against its own
+ * campaign's tuned baselines on the rest, marked `ownBaselinesOnly`: a task
+ * the other campaign never tuned keeps its table instead of vanishing from
+ * it. Tasks with no tuned baseline from either campaign are `leftOut`.
+ */
+export function borrowedComparison(
+  rule: HallOfFameEntry,
+  own: readonly HallOfFameEntry[],
+  borrowed: readonly HallOfFameEntry[],
+  shared: readonly string[],
+): { tasks: TaskComparison[]; leftOut: string[] } {
+  const order = taskOrder(rule);
+  const rest = order.filter((t) => !shared.includes(t));
+  const fromOther = shared.length > 0 ? tunedComparison(rule, borrowed, shared) : [];
+  const ownTuned = own.some((b) => rest.some((t) => b.tuned?.[t] !== undefined));
+  const fromOwn = ownTuned
+    ? tunedComparison(rule, own, rest)
+        .filter((t) => t.rows.length > 1)
+        .map((t) => ({ ...t, ownBaselinesOnly: true as const }))
+    : [];
+  const tasks = [...fromOther, ...fromOwn].sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task));
+  return { tasks, leftOut: rest.filter((t) => !fromOwn.some((c) => c.task === t)) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ComparisonError, protocolDifferences, sharedTasks, tunedComparison } from '../../src/evolution/comparison.js';
+import { borrowedComparison, ComparisonError, protocolDifferences, sharedTasks, tunedComparison } from '../../src/evolution/comparison.js';
 import { resolveConfig } from '../../src/evolution/config.js';
 import type { HallOfFameEntry, TestScores, TunedTask } from '../../src/evolution/records.js';
 
@@ -82,4 +82,24 @@ test('baselines from another campaign stand beside a rule only under the same pr
   assert.deepEqual(protocolDifferences(heldOutOnly, b), []);
   assert.deepEqual(sharedTasks(heldOutOnly, b), ['fashion-mnist-mlp']);
   assert.deepEqual(sharedTasks(b, heldOutOnly), ['fashion-mnist-mlp']);
+});
+
+test('borrowed baselines stand on the tasks both tuned; on the rest the campaign\'s own tuned baselines do, marked, and tasks with neither are left out', () => {
+  // The rule's campaign searched on two budgets (mlp, cnn) and held out fmnist; the other campaign tuned mlp and fmnist only.
+  const rule = entry('g2-42', undefined, { fmnist: tuned(0.003, [0.86, 0.861], true), mlp: tuned(0.01, [0.963, 0.964]), cnn: tuned(0.01, [0.981, 0.98]), extra: tuned(0.01, [0.5, 0.5], true) });
+  const own = [entry('g0-5', 'linear_decay', { mlp: tuned(0.01, [0.962, 0.963]), cnn: tuned(0.01, [0.982, 0.981]), fmnist: tuned(0.003, [0.86, 0.86], true) })];
+  const borrowed = [
+    entry('g0-1', 'rex', { mlp: tuned(0.01, [0.962, 0.962]), fmnist: tuned(0.003, [0.861, 0.862], true) }),
+    entry('g0-2', 'cosine', { mlp: tuned(0.01, [0.96, 0.961]), fmnist: tuned(0.003, [0.859, 0.86], true) }),
+  ];
+  const { tasks, leftOut } = borrowedComparison(rule, own, borrowed, ['mlp', 'fmnist']);
+  assert.deepEqual(tasks.map((t) => [t.task, t.ownBaselinesOnly ?? false]), [['mlp', false], ['cnn', true], ['fmnist', false]], 'search tasks first, each group in the campaign\'s order');
+  assert.deepEqual(tasks[0]?.rows.slice(1).map((r) => r.name), ['rex', 'cosine'], 'the borrowed baselines, not the campaign\'s own, on a shared task');
+  assert.deepEqual(tasks[1]?.rows.map((r) => r.name), ['g2-42', 'linear_decay']);
+  assert.equal(tasks[1]?.bestBaseline, 'linear_decay');
+  assert.deepEqual(leftOut, ['extra'], 'no campaign tuned a baseline there');
+  // A campaign without seeds has no baselines of its own: only the shared tasks remain.
+  const bare = borrowedComparison(rule, [], borrowed, ['mlp', 'fmnist']);
+  assert.deepEqual(bare.tasks.map((t) => t.task), ['mlp', 'fmnist']);
+  assert.deepEqual(bare.leftOut, ['cnn', 'extra']);
 });

@@ -3,10 +3,12 @@
  * rule against every tuned baseline, per task, paired over the fresh seeds —
  * for the terminal, as Markdown or as JSON. With --baselines-from, the
  * baselines come from another campaign that ran the same protocol (a
- * campaign without seeds has none of its own).
+ * campaign without seeds has none of its own), on the tasks both tuned
+ * alike; a task only this campaign tuned keeps its own tuned baselines,
+ * said in the table's heading, and one with none at all is named below.
  */
 import type { Command } from 'commander';
-import { ComparisonError, protocolDifferences, sharedTasks, tunedComparison } from '../../evolution/comparison.js';
+import { borrowedComparison, ComparisonError, protocolDifferences, sharedTasks, tunedComparison, type TaskComparison } from '../../evolution/comparison.js';
 import { evolvedRuleOf, type HallOfFameEntry } from '../../evolution/records.js';
 import { CampaignStore } from '../../evolution/store.js';
 import { InputError } from '../../errors.js';
@@ -47,7 +49,7 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
     .description("a finished campaign's evolved rule against every tuned baseline, per task: tuned lr0, test mean ± sd, paired difference with its 95 % interval, verdict")
     .argument('<campaign>', 'a finished campaign folder that tuned lr0 (the default protocol)')
     .option('--id <id>', 'compare this rule of the campaign (default: its best evolved rule)')
-    .option('--baselines-from <campaign>', 'take the tuned baselines from this campaign instead, on the tasks both tuned with the same budget (same seeds, optimizer and tuning grid: checked)')
+    .option('--baselines-from <campaign>', 'take the tuned baselines from this campaign instead, on the tasks both tuned with the same budget (same seeds, optimizer and tuning grid: checked); other tasks keep this campaign\'s own')
     .option('--markdown', 'print Markdown tables (as docs/results.md publishes them)')
     .option('--json', 'print the comparison as JSON');
   addWidthOptions(command)
@@ -58,30 +60,29 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
     .action((dir: string, options: CompareOptions) => {
       const store = finished(dir);
       const rule = ruleOf(store, options.id);
-      let baselines = store.view().baselines;
-      let only: string[] | undefined;
+      const own = store.view().baselines;
+      let tasks: TaskComparison[];
       let leftOut: string[] = [];
-      if (options.baselinesFrom !== undefined) {
-        const other = finished(options.baselinesFrom);
-        const differences = protocolDifferences(store.config(), other.config());
-        if (differences.length > 0) {
-          throw new InputError(`${options.baselinesFrom} ran a different protocol from ${dir}, so its baselines' runs are not paired with the rule's: ${differences.join('; ')}`);
-        }
-        only = sharedTasks(store.config(), other.config());
-        leftOut = Object.keys(rule.tuned ?? {}).filter((t) => !only?.includes(t));
-        if (only.length === 0) throw new InputError(`${dir} and ${options.baselinesFrom} share no task trained with the same budget: nothing pairs`);
-        baselines = other.view().baselines;
-      }
-      let tasks;
       try {
-        tasks = tunedComparison(rule, baselines, only);
+        if (options.baselinesFrom === undefined) {
+          tasks = tunedComparison(rule, own);
+        } else {
+          const other = finished(options.baselinesFrom);
+          const differences = protocolDifferences(store.config(), other.config());
+          if (differences.length > 0) {
+            throw new InputError(`${options.baselinesFrom} ran a different protocol from ${dir}, so its baselines' runs are not paired with the rule's: ${differences.join('; ')}`);
+          }
+          const shared = sharedTasks(store.config(), other.config());
+          if (shared.length === 0) throw new InputError(`${dir} and ${options.baselinesFrom} share no task trained with the same budget: nothing pairs`);
+          ({ tasks, leftOut } = borrowedComparison(rule, own, other.view().baselines, shared));
+        }
       } catch (err) {
         if (err instanceof ComparisonError) throw new InputError(`${dir}: ${err.message}`);
         throw err;
       }
-      const note = leftOut.length > 0 ? `not compared (${options.baselinesFrom} did not tune on them with the same budget): ${leftOut.join(', ')}` : '';
+      const note = leftOut.length > 0 ? `not compared (no tuned baseline there: ${options.baselinesFrom} did not tune on them with the same budget, and ${dir} has none of its own): ${leftOut.join(', ')}` : '';
       if (options.json) out(JSON.stringify({ rule: { id: rule.id, text: rule.text, simplified: rule.simplified }, tasks, ...(leftOut.length > 0 ? { leftOut } : {}) }, null, 2));
-      else if (options.markdown) out(markdownComparison(tasks));
+      else if (options.markdown) out(`${markdownComparison(tasks)}${note === '' ? '' : `\n\n${note}`}`);
       else out(`${rule.id}: ${rule.simplified}\n\n${formatComparison(tasks, tableWidth(options))}${note === '' ? '' : `\n\n${note}`}`);
     });
 }
