@@ -15,7 +15,7 @@ import { initBackend } from '../../src/evaluator/backend.js';
 import { campaignCost } from '../../src/cli/campaign-cost.js';
 import { runCampaign } from '../../src/evolution/campaign.js';
 import { loadLatestCheckpoint } from '../../src/evolution/checkpoint.js';
-import { ConfigError, resolveConfig } from '../../src/evolution/config.js';
+import { ConfigError, resolveConfig, type CampaignConfig } from '../../src/evolution/config.js';
 import type { TaskOutcome } from '../../src/evolution/records.js';
 import { startingRate } from '../../src/evolution/scorer.js';
 import { pickTuned, tuningGrid } from '../../src/evolution/tuning.js';
@@ -31,6 +31,11 @@ before(async () => {
 after(async () => {
   await pool.close();
 });
+
+/** One generation on the synthetic task, in process, without re-scoring or tuning: only the search's runs are recorded. */
+function tinyCampaign(name: string, fields: Record<string, unknown>): CampaignConfig {
+  return resolveConfig({ name, tasks: ['synthetic'], budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } }, generations: 1, workers: 0, backend: 'wasm', finalSeeds: 0, tuning: false, ...fields });
+}
 
 test('"fitnessRates" is {points: odd n ≥ 3, span > 1}; absent or false means one rate and leaves the config as it was', () => {
   assert.deepEqual(resolveConfig({ tasks: ['synthetic'], fitnessRates: { points: 5, span: 30 } }).fitnessRates, { points: 5, span: 30 });
@@ -56,20 +61,7 @@ test('"fitnessRates" is {points: odd n ≥ 3, span > 1}; absent or false means o
 });
 
 test('every full-fidelity candidate trains at each rate of the grid, and its fitness is the best rate\'s run, recorded with that rate', async () => {
-  const config = resolveConfig({
-    name: 'rates',
-    tasks: ['synthetic'],
-    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
-    population: 4,
-    generations: 1,
-    seeds: ['constant', 'exponential'],
-    multiFidelity: false,
-    workers: 0,
-    backend: 'wasm',
-    finalSeeds: 0,
-    tuning: false,
-    fitnessRates: { points: 3, span: 10 },
-  });
+  const config = tinyCampaign('rates', { population: 4, seeds: ['constant', 'exponential'], multiFidelity: false, fitnessRates: { points: 3, span: 10 } });
   const { evaluator, runs: recorded } = recordingEvaluator(pool);
   await runCampaign(config, { runsDir: runs, evaluator });
   const centre = startingRate(config, 'synthetic');
@@ -104,19 +96,7 @@ test('every full-fidelity candidate trains at each rate of the grid, and its fit
 });
 
 test('with "cheap", the cheap fidelity is taken at the best rate too, so the hurdle compares rules at their best rates', async () => {
-  const config = resolveConfig({
-    name: 'cheap-rates',
-    tasks: ['synthetic'],
-    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
-    population: 4,
-    generations: 1,
-    seeds: ['constant'],
-    workers: 0,
-    backend: 'wasm',
-    finalSeeds: 0,
-    tuning: false,
-    fitnessRates: { points: 3, span: 10, cheap: true },
-  });
+  const config = tinyCampaign('cheap-rates', { population: 4, seeds: ['constant'], fitnessRates: { points: 3, span: 10, cheap: true } });
   const { evaluator, runs: recorded } = recordingEvaluator(pool);
   await runCampaign(config, { runsDir: runs, evaluator });
   const grid = tuningGrid(startingRate(config, 'synthetic'), config.fitnessRates as { points: number; span: number });
@@ -134,19 +114,7 @@ test('with "cheap", the cheap fidelity is taken at the best rate too, so the hur
 });
 
 test('"centre" moves the fitness grid to a multiple of the starting rate, at both fidelities, and apart in the cache', async () => {
-  const config = resolveConfig({
-    name: 'centred-rates',
-    tasks: ['synthetic'],
-    budgets: { cheap: { epochs: 1 }, full: { epochs: 2 } },
-    population: 2,
-    generations: 1,
-    seeds: ['constant'],
-    workers: 0,
-    backend: 'wasm',
-    finalSeeds: 0,
-    tuning: false,
-    fitnessRates: { points: 3, span: 10, cheap: true, centre: 3 },
-  });
+  const config = tinyCampaign('centred-rates', { population: 2, seeds: ['constant'], fitnessRates: { points: 3, span: 10, cheap: true, centre: 3 } });
   const { evaluator, runs: recorded } = recordingEvaluator(pool);
   await runCampaign(config, { runsDir: runs, evaluator });
   const grid = tuningGrid(3 * startingRate(config, 'synthetic'), { points: 3, span: 10 });
