@@ -77,7 +77,9 @@ export function discoveryVerdict(rule: HallOfFameEntry | undefined, baselines: r
   });
   const oracle = oracleReadsOf(rule, [...new Set([...Object.keys(rule.scores), ...tasks])]);
   const oracleNote = oracleSentences(rule.id, oracle).map((s) => ` ${s}`).join('');
-  return { rule: rule.id, tuned, tasks: verdicts, oracle, headline: headlineOf(rule, tuned, verdicts) + oracleNote };
+  const tunedBaselines = baselines.filter((b) => b.tuned !== undefined).length;
+  const partial = tuned && tunedBaselines < baselines.length ? { tuned: tunedBaselines, seeded: baselines.length } : undefined;
+  return { rule: rule.id, tuned, tasks: verdicts, oracle, headline: headlineOf(rule, tuned, verdicts, partial) + oracleNote };
 }
 
 /** The oracle signals an entry's rule reads on the tasks; none when its text does not parse (a folder from another version). */
@@ -104,9 +106,15 @@ function clause(v: TaskVerdict): string {
   return `${v.task}${v.heldOut ? ' (held out)' : ''}: ${signed(c.meanDiff)}${interval} ${testMetric(v.metric).words} vs ${v.baseline}`;
 }
 
-function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly TaskVerdict[]): string {
+/**
+ * `partial`: the campaign tuned only some of its seeded baselines
+ * (`"rescoreBaselines": "best"`), so "the best tuned baseline" would claim
+ * more than was compared: the headline counts them and says how to reach
+ * the bar, every tuned baseline (`autolr compare --baselines-from`).
+ */
+function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly TaskVerdict[], partial?: { tuned: number; seeded: number }): string {
   const who = `Evolution's best rule, ${rule.id},${tuned ? ' at its tuned lr0,' : ''}`;
-  const against = tuned ? 'the best tuned baseline' : 'the best baseline';
+  const against = !tuned ? 'the best baseline' : partial ? `the best of its ${partial.tuned} tuned baseline${partial.tuned === 1 ? '' : 's'}` : 'the best tuned baseline';
   if (verdicts.length === 0) return `${who} has no re-scored baseline to be compared with.`;
   const of = (kind: TaskVerdict['comparison']['verdict']): TaskVerdict[] => verdicts.filter((v) => v.comparison.verdict === kind);
   const better = of('better');
@@ -121,5 +129,8 @@ function headlineOf(rule: HallOfFameEntry, tuned: boolean, verdicts: readonly Ta
   const edges = verdicts.flatMap((v) => v.atGridEdge.map((e) => `${e.rule} on ${v.task} (${e.edge})`));
   // A rate at an end of its grid may not be that rule's best, so a comparison with it proves less.
   const edgeNote = edges.length > 0 ? ` Tuned to an end of the lr0 grid, so perhaps not at their best: ${edges.join(', ')}.` : '';
-  return `${parts.join('; ')}.${caveat}${edgeNote} Differences are paired over the fresh seeds, 95 % Student-t intervals.`;
+  const partialNote = partial
+    ? ` Only ${partial.tuned} of the ${partial.seeded} seeded baselines ${partial.tuned === 1 ? 'was' : 'were'} tuned ("rescoreBaselines": "best"), so this is not the discovery bar: set the rule against every tuned baseline with autolr compare --baselines-from a campaign that tuned them all.`
+    : '';
+  return `${parts.join('; ')}.${caveat}${edgeNote}${partialNote} Differences are paired over the fresh seeds, 95 % Student-t intervals.`;
 }

@@ -40,6 +40,17 @@ test('tuned: the rule against the best tuned baseline per task, held-out tasks n
   assert.match(v.headline, /^Evolution's best rule, g5-1, at its tuned lr0, beat the best tuned baseline on 1 of 2 tasks \(a: \+0\.0200 \[\+0\.0200, \+0\.0200\] test accuracy vs rex\); no detectable difference on b \(held out\): /);
   assert.doesNotMatch(v.headline, /rates as searched/);
   assert.doesNotMatch(v.headline, /end of the lr0 grid/, 'grids of no points have no edge');
+  assert.doesNotMatch(v.headline, /were tuned/, 'every seeded baseline was tuned');
+});
+
+test('a campaign that tuned only its best seed says so: one tuned baseline is not the bar', () => {
+  // "rescoreBaselines": "best": the other seeds keep their search scores only.
+  const rule = entry('g4-49', undefined, {}, { a: tuned([0.32, 0.31, 0.33], true) });
+  const rex = entry('g0-3', 'rex', {}, { a: tuned([0.30, 0.29, 0.31], true) });
+  const untuned = ['constant', 'cosine', 'linear_decay'].map((name, i) => entry(`g0-${i}`, name, { a: scores([0.2, 0.2, 0.2]) }));
+  const v = discoveryVerdict(rule, [...untuned, rex]);
+  assert.match(v.headline, /^Evolution's best rule, g4-49, at its tuned lr0, beat the best of its 1 tuned baseline on 1 of 1 task \(a \(held out\): .* vs rex\)\./);
+  assert.match(v.headline, /Only 1 of the 4 seeded baselines was tuned \("rescoreBaselines": "best"\), so this is not the discovery bar: .*autolr compare --baselines-from/);
 });
 
 test('a compared rule tuned to an end of its grid is named in the verdict: its best rate may lie beyond', () => {
