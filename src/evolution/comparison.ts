@@ -153,10 +153,17 @@ export function protocolDifferences(a: CampaignConfig, b: CampaignConfig): strin
 const tunedTasks = (c: CampaignConfig): string[] => [...(c.tuning !== false && c.tuning.tasks === 'held-out' ? [] : c.tasks), ...(c.validation?.tasks ?? [])];
 
 /**
- * The tasks of `a` that `b` tuned on too, with the same budget: there the
- * same rule trains to the same score in either campaign (whether a task was
- * searched or held out changes nothing about its tuning and test runs).
+ * The tasks of `a` that `b` tuned on too, with the same full-fidelity budget:
+ * there the same rule trains to the same score in either campaign (whether a
+ * task was searched or held out changes nothing about its tuning and test
+ * runs, and neither trains at the cheap fidelity, so its budget may differ).
  */
 export function sharedTasks(a: CampaignConfig, b: CampaignConfig): string[] {
-  return tunedTasks(a).filter((t) => tunedTasks(b).includes(t) && same(budgetsFor(a, t), budgetsFor(b, t)));
+  return tunedTasks(a).filter((t) => tunedTasks(b).includes(t) && same(fullBudget(a, t), fullBudget(b, t)));
+}
+
+/** A task's full-fidelity budget changes in a campaign, undefined when it keeps the task's own. */
+function fullBudget(c: CampaignConfig, task: string): unknown {
+  const full = budgetsFor(c, task)?.full;
+  return full !== undefined && Object.keys(full).length > 0 ? full : undefined;
 }

@@ -82,6 +82,10 @@ test('baselines from another campaign stand beside a rule only under the same pr
   assert.deepEqual(protocolDifferences(heldOutOnly, b), []);
   assert.deepEqual(sharedTasks(heldOutOnly, b), ['fashion-mnist-mlp']);
   assert.deepEqual(sharedTasks(b, heldOutOnly), ['fashion-mnist-mlp']);
+  // Tuning and test runs are full-fidelity only: a cheap budget that differs leaves the task shared.
+  const cheaper = resolveConfig({ name: 'd', tasks: ['mnist-mlp'], validation: { tasks: ['fashion-mnist-mlp'] }, seed: 1, budgets: { cheap: { epochs: 4 }, full: { epochs: 10 } } });
+  assert.deepEqual(sharedTasks(cheaper, b), ['mnist-mlp', 'fashion-mnist-mlp']);
+  assert.deepEqual(sharedTasks(resolveConfig({ tasks: ['mnist-mlp'], seed: 1, budgets: { cheap: { epochs: 4 } } }), resolveConfig({ tasks: ['mnist-mlp'], seed: 1 })), ['mnist-mlp']);
 });
 
 test('borrowed baselines stand on the tasks both tuned; on the rest the campaign\'s own tuned baselines do, marked, and tasks with neither are left out', () => {
