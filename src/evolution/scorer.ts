@@ -271,8 +271,8 @@ export class Scorer {
    * The fitness at the campaign's rate, or — at full fidelity with
    * `fitnessRates`, and at the cheap one too with its `cheap` — at the best
    * of a small log grid of starting rates around it (or around its
-   * `centre` multiple), chosen on the validation score as equal tuning chooses (ties to the
-   * centre). Selection then compares rules each near its own best step size,
+   * `centre` multiple), chosen on the validation score as equal tuning
+   * chooses (ties to the centre). Selection then compares rules each near its own best step size,
    * so a rule cannot win by being a larger or smaller rate alone: tuning
    * would hand that to every baseline at the end anyway.
    */

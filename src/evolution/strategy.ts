@@ -525,7 +525,7 @@ export class SgeStrategy implements SearchStrategy {
   private breed(select: () => Evaluated, birth: number): Individual {
     let p1 = select();
     let p2 = select();
-    let fallback: Omit<Individual, 'id'> | undefined;
+    let lastValid: Omit<Individual, 'id'> | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0 && attempt % ATTEMPTS_PER_PAIR === 0) {
         p1 = select();
@@ -542,14 +542,14 @@ export class SgeStrategy implements SearchStrategy {
       if (!sameCodons(child, mutated)) operators.push('mutation');
       if (!sameReals(mutated, varied)) operators.push('constant-mutation');
       const origin: Origin = { kind: 'offspring', parents: twoParents ? [p1.id, p2.id] : [p1.id], operators };
-      fallback = { genotype: mapped.genotype, text: printRule(mapped.rule), origin, birth };
+      lastValid = { genotype: mapped.genotype, text: printRule(mapped.rule), origin, birth };
       const fingerprint = behaviourFingerprint(mapped.rule);
       if (!this.explored.has(fingerprint)) {
         this.explored.add(fingerprint);
-        return { id: this.newId(birth), ...fallback };
+        return { id: this.newId(birth), ...lastValid };
       }
     }
-    if (fallback) return { id: this.newId(birth), ...fallback };
+    if (lastValid) return { id: this.newId(birth), ...lastValid };
     return { id: this.newId(birth), genotype: clone(p1.genotype), text: p1.text, origin: { kind: 'offspring', parents: [p1.id], operators: [] }, birth };
   }
 }
