@@ -65,7 +65,7 @@ import { Stream } from '../random/stream.js';
 import { decideAcceptance, scheduleFromRule, type Schedule } from '../schedule/schedule.js';
 import { replayTrace, validateTrace, type Trace, type TraceRecord } from '../schedule/trace.js';
 
-export const FINGERPRINT_VERSION = 1;
+export const FINGERPRINT_VERSION = 2;
 
 /** First 16 hex digits of the SHA-256 of the rule's behaviour on the probes (see the module comment). */
 export function behaviourFingerprint(rule: Rule): string {
@@ -355,13 +355,36 @@ export function probeDlr(rule: DlrRule): ProbeOutputs[] {
 }
 
 function signDlr(rule: DlrRule, out: string[]): void {
+  const outputs = probeDlr(rule);
+  if (holdsLr0(rule, outputs)) {
+    out.push('dlr.lr0');
+    return;
+  }
   out.push(`dlr.${rule.granularity}${rule.accept ? '+accept' : ''}`);
-  for (const probe of probeDlr(rule)) {
+  for (const probe of outputs) {
     out.push(`@${probe.probe}`);
     for (const lr of probe.rates) out.push(rateToken(lr));
     if (probe.acceptance.length > 0) out.push('accept');
     for (const p of probe.acceptance) out.push(probabilityToken(p));
   }
+}
+
+/**
+ * Whether a rule trains at lr0 throughout: no acceptance clause and lr0 (as
+ * float32) at every record of every probe. Granularity is then moot — an
+ * epoch rule's first epoch runs at lr0 by definition and a step rule's every
+ * step does — so `epoch: lr0` and `step: lr0 · min(1, max(0, 3.17))` share a
+ * fingerprint, where their probes (epoch traces against step traces) would
+ * keep them apart. Only lr0 itself merges: `epoch: 0.5 · lr0` still runs its
+ * first epoch at lr0, unlike `step: 0.5 · lr0`.
+ */
+function holdsLr0(rule: DlrRule, outputs: readonly ProbeOutputs[]): boolean {
+  if (rule.accept) return false;
+  return DLR_PROBES[rule.granularity].every((probe, i) => {
+    const rates = outputs[i]?.rates ?? [];
+    const lr0 = f32(probe.trace.lr0);
+    return rates.length === probe.signals.length && rates.every((lr) => rateToken(lr) === lr0);
+  });
 }
 
 // ---- adaptive rules ----

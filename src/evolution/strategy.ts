@@ -26,7 +26,7 @@ import type { Grammar } from '../grammar/bnf.js';
 import { DEFAULT_MAX_EXPANSIONS, mapGenotype, MappingError, randomGenotype, type Genotype, type Mapped } from '../grammar/genotype.js';
 import { printRule } from '../grammar/printer.js';
 import { parseRule } from '../grammar/parser.js';
-import { behaviourFingerprint } from './fingerprint.js';
+import { behaviourFingerprint, FINGERPRINT_VERSION } from './fingerprint.js';
 import type { Evaluated, Individual, Origin } from './individual.js';
 import { crossover, DEFAULT_RATE_KEY, makeValid, mutate, mutateConstants, tournament, type MutationRates } from './operators.js';
 import { Stream, type StreamState } from '../random/stream.js';
@@ -140,6 +140,12 @@ export interface StrategyState {
   readonly best: Evaluated | null;
   /** Behaviour fingerprints of every individual asked so far (seeds, random and offspring), in the order first asked. */
   readonly explored: readonly string[];
+  /**
+   * The FINGERPRINT_VERSION `explored` was computed with (absent: 1). Under
+   * another version those digests match nothing, so a resume recomputes what
+   * it can: the fingerprints of the individuals the snapshot holds.
+   */
+  readonly fingerprintVersion?: number;
 }
 
 const STATE_FORMAT = 'autolr-strategy/2';
@@ -333,7 +339,8 @@ export class SgeStrategy implements SearchStrategy {
     this.pending = s.pending === null ? null : [...s.pending];
     this.carried = [...s.carried];
     this.bestEver = s.best;
-    this.explored = new Set(s.format === STATE_FORMAT ? s.explored : this.knownFingerprints());
+    const current = s.format === STATE_FORMAT && (s.fingerprintVersion ?? 1) === FINGERPRINT_VERSION;
+    this.explored = new Set(current ? s.explored : this.knownFingerprints());
   }
 
   /** The resolved settings (defaults filled in). */
@@ -452,6 +459,7 @@ export class SgeStrategy implements SearchStrategy {
       carried: this.carried,
       best: this.bestEver,
       explored: [...this.explored],
+      fingerprintVersion: FINGERPRINT_VERSION,
     });
   }
 
@@ -504,7 +512,7 @@ export class SgeStrategy implements SearchStrategy {
     return batch;
   }
 
-  /** What a version-1 snapshot tells of the explored rules: the individuals it still holds. */
+  /** What a version-1 snapshot (or one fingerprinted by other probes) tells of the explored rules: the individuals it still holds. */
   private knownFingerprints(): string[] {
     const held = [...this.current, ...this.carried, ...this.initial, ...(this.pending ?? [])];
     return held.map((i) => behaviourFingerprint(parseRule(i.text, this.grammar.variant)));

@@ -49,6 +49,10 @@ test('rules that act the same share a fingerprint', () => {
   assertSame(['lr0 * pow(0.95, epoch)', 'lr * 0.95']);
   // lr starts at lr0 and an epoch rule that keeps it never moves it.
   assertSame(['lr0', 'lr', 'max(lr, lr0)']);
+  // Training at lr0 throughout is granularity-free: an epoch rule's first
+  // epoch runs at lr0, a step rule's every step (the bounded grammars derive
+  // this form; it trained bit-identically to the constant in a campaign).
+  assertSame(['epoch: lr0', 'step: lr0', 'step: lr', 'step: lr0 * min(1, max(0, 3.17))']);
   assertSame(['lr0 * pow(0.5, floor(epoch / 10))', 'lr0 * pow(2, -floor(epoch / 10))', 'lr0 / pow(2, floor(epoch / 10))']);
   assertSame(['step: 0.001 + 0.005 * max(0, 1 - abs(step / 2000 - 2 * floor(1 + step / 4000) + 1))', baselineRule(getBaseline('clr_triangular'), { step_size: 2000, base_lr: 0.001 }).text]);
   assertSame(['step: lr0 * (1 + 5 * max(0, 1 - abs(step / 2000 - 2 * floor(1 + step / 4000) + 1)))', baselineRule(getBaseline('clr_triangular'), { step_size: 2000 }).text]);
@@ -78,7 +82,10 @@ test('rules that act differently get different fingerprints', () => {
   const pairs: Array<[string, string, Variant?]> = [
     ['lr * 0.5', 'lr * 0.51'],
     ['lr * 0.5', 'lr * 0.5000001'],
-    ['lr0', 'step: lr0'],
+    // Only lr0 itself is granularity-free: `epoch: 0.5 * lr0` runs epoch 0 at lr0.
+    ['epoch: lr0 * 0.5', 'step: lr0 * 0.5'],
+    ['epoch: lr0', 'step: lr0; accept: 1'],
+    ['epoch: lr0', 'epoch: lr0; accept: 1'],
     ['step: lr * 0.999', 'step: lr * 0.999; accept: 1'],
     ['epoch: lr', 'epoch: lr; accept: 1'],
     ['step: lr; accept: exp(-dloss / 0.5)', 'step: lr; accept: exp(-dloss / 0.51)'],

@@ -4,7 +4,7 @@ import { loadGrammar, parseGrammar, type Grammar } from '../../src/grammar/bnf.j
 import { mapGenotype } from '../../src/grammar/genotype.js';
 import { printRule } from '../../src/grammar/printer.js';
 import { parseRule } from '../../src/grammar/parser.js';
-import { behaviourFingerprint } from '../../src/evolution/fingerprint.js';
+import { behaviourFingerprint, FINGERPRINT_VERSION } from '../../src/evolution/fingerprint.js';
 import { ruleEquals } from '../../src/grammar/ast.js';
 import { baselineRule, baselinesOf, getBaseline } from '../../src/baselines/registry.js';
 import { seedIndividuals } from '../../src/evolution/seeding.js';
@@ -283,4 +283,21 @@ test('a snapshot from before explored behaviours were kept resumes with those it
   assert.deepEqual(new Set(restored.snapshot().explored), held);
   assert.ok(explored.length > held.size, 'the old snapshot knew fewer rules than a new one');
   assert.equal(run(restored, 2).flat().length, 12);
+});
+
+test('a snapshot fingerprinted by other probes resumes with the fingerprints its individuals show now', () => {
+  const s = strategy(dlr, { populationSize: 8, elites: 2 }, 'fpv', ['constant', 'cosine']);
+  run(s, 2);
+  const snap = s.snapshot();
+  assert.equal(snap.fingerprintVersion, FINGERPRINT_VERSION);
+  const held = new Set(s.population().map((i) => behaviourFingerprint(parseRule(i.text, 'dlr'))));
+  const stale = { ...snap, explored: snap.explored.map((f) => `old-${f}`), fingerprintVersion: FINGERPRINT_VERSION - 1 };
+  const restored = new SgeStrategy(dlr, { populationSize: 8, elites: 2 }, new Stream('fpv'), stale);
+  assert.deepEqual(new Set(restored.snapshot().explored), held, 'stale digests dropped, the held individuals fingerprinted again');
+  // A snapshot saved before the field existed was fingerprinted by version 1.
+  const { fingerprintVersion: _dropped, ...unversioned } = stale;
+  const restoredUnversioned = new SgeStrategy(dlr, { populationSize: 8, elites: 2 }, new Stream('fpv'), unversioned);
+  assert.deepEqual(new Set(restoredUnversioned.snapshot().explored), held);
+  // Same version: the snapshot's own list, in order.
+  assert.deepEqual(new SgeStrategy(dlr, { populationSize: 8, elites: 2 }, new Stream('fpv'), snap).snapshot().explored, snap.explored);
 });
