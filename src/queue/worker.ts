@@ -183,16 +183,21 @@ export class QueueWorker {
 
   /** Hands a job back (delayed, for another worker) and stops taking the campaign's jobs. */
   private async refuse(campaign: string, job: Job, token: string | undefined, reason: string): Promise<never> {
-    if (!this.refused.has(campaign)) {
-      this.refused.add(campaign);
-      this.options.log(`refusing the jobs of campaign ${campaign}: ${reason}. Run a worker of the campaign's installation for it.`);
-      // Closing waits for this very job to end, so it must not be awaited here.
-      setImmediate(() => {
-        void this.workers.get(campaign)?.close();
-        this.workers.delete(campaign);
-      });
+    const first = !this.refused.has(campaign);
+    this.refused.add(campaign);
+    try {
+      await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
+    } finally {
+      // Said once the job is back in the queue, so whoever reads the message finds it there.
+      if (first) {
+        this.options.log(`refusing the jobs of campaign ${campaign}: ${reason}. Run a worker of the campaign's installation for it.`);
+        // Closing waits for this very job to end, so it must not be awaited here.
+        setImmediate(() => {
+          void this.workers.get(campaign)?.close();
+          this.workers.delete(campaign);
+        });
+      }
     }
-    await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
     throw new DelayedError();
   }
 
