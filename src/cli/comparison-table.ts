@@ -5,7 +5,7 @@
  * `autolr compare` prints.
  */
 import type { ComparisonRow, TaskComparison } from '../evolution/comparison.js';
-import { signed } from '../evolution/paired.js';
+import { signedDifference } from '../evolution/paired.js';
 import { finishedRuns, stoppedNote } from '../evolution/records.js';
 import { describeMetric } from '../tasks/metrics.js';
 import { renderTable } from './table.js';
@@ -20,9 +20,8 @@ function cells(row: ComparisonRow, best: string | undefined): string[] {
   const name = row.evolved ? `${row.name} (evolved)` : row.name === best ? `${row.name} (best baseline)` : row.name;
   if (!row.paired) return [name, rate(row), test, '', '', ''];
   const p = row.paired;
-  const interval = p.interval ? `${signed(p.meanDiff)} [${signed(p.interval.low)}, ${signed(p.interval.high)}]` : signed(p.meanDiff);
   const partial = p.finishedPairs < p.seeds ? ` (${p.finishedPairs} finished pairs)` : '';
-  return [name, rate(row), test, `${interval}${partial}`, `${p.wins}/${p.seeds}`, p.verdict];
+  return [name, rate(row), test, `${signedDifference(p)}${partial}`, `${p.wins}/${p.seeds}`, p.verdict];
 }
 
 /** "fashion-mnist-mlp (held out): test accuracy, higher is better; 5 fresh seeds, every rule at its tuned lr0". */

@@ -49,6 +49,11 @@ export function comparePaired(rule: TestScores, other: TestScores): PairedCompar
 /** A difference with its sign, 4 decimals; 'n/a' when there is none (no finished pair). */
 export const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : 'n/a');
 
+/** "+0.0050 [+0.0012, +0.0088]": the mean paired difference and its 95 % interval, where there is one. */
+export function signedDifference(c: PairedComparison): string {
+  return `${signed(c.meanDiff)}${c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : ''}`;
+}
+
 /**
  * "better: +0.0050 [+0.0012, +0.0088], 4/5 seeds": the verdict, the mean
  * paired difference with its 95 % interval, and the seeds won; noting pairs
@@ -56,8 +61,6 @@ export const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '
  */
 export function formatPaired(c: PairedComparison | undefined): string {
   if (!c) return '-';
-  const mean = signed(c.meanDiff);
-  const interval = c.interval ? ` [${signed(c.interval.low)}, ${signed(c.interval.high)}]` : '';
   const partial = c.finishedPairs < c.seeds ? ` (${c.finishedPairs} finished pair${c.finishedPairs === 1 ? '' : 's'})` : '';
-  return `${c.verdict === 'no detectable difference' ? 'no difference' : c.verdict}: ${mean}${interval}, ${c.wins}/${c.seeds} seeds${partial}`;
+  return `${c.verdict === 'no detectable difference' ? 'no difference' : c.verdict}: ${signedDifference(c)}, ${c.wins}/${c.seeds} seeds${partial}`;
 }

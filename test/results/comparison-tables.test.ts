@@ -11,12 +11,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TaskComparison } from '../../src/evolution/comparison.js';
-import { signed } from '../../src/evolution/paired.js';
+import { signedDifference } from '../../src/evolution/paired.js';
 import { cli } from '../helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MARKED = /<!-- autolr compare (.+?) -->\n([\s\S]*?)\n<!-- end of autolr compare -->/g;
 const SUMMARY = /<!-- summary of the marked comparisons -->\n([\s\S]*?)\n<!-- end of summary -->/;
+/** A marker's arguments as a command line, the published folders resolved from the repository root. */
+const commandLine = (args: string): string[] => args.split(/\s+/).map((a) => (a.startsWith('examples/') ? join(ROOT, a) : a));
 const SUMMARY_HEAD = '| campaign | held-out task | evolved rule | best tuned baseline there | test mean, rule vs baseline | rule − baseline [95 % CI] | seeds won | verdict |';
 
 test('every tuned comparison table in docs/results.md is what autolr compare prints for its folder', async () => {
@@ -24,8 +26,7 @@ test('every tuned comparison table in docs/results.md is what autolr compare pri
   const tables = [...page.matchAll(MARKED)];
   assert.ok(tables.length >= 2, 'docs/results.md publishes the protocol campaigns\' tables between markers');
   for (const [, args, published] of tables) {
-    const argv = (args as string).split(/\s+/).map((a) => (a.startsWith('examples/') ? join(ROOT, a) : a));
-    const r = await cli('compare', ...argv, '--markdown');
+    const r = await cli('compare', ...commandLine(args as string), '--markdown');
     assert.equal(r.code, 0, r.err);
     assert.equal(published, r.out, `the table for "autolr compare ${args}" is out of date: paste the output of "npx autolr compare ${args} --markdown"`);
   }
@@ -49,9 +50,8 @@ function summaryRows(campaign: string, compared: ComparedCampaign): string[] {
       const best = t.rows.find((r) => !r.evolved && r.name === t.bestBaseline);
       assert.ok(evolved && best?.paired, `${campaign}: ${t.task} has the evolved rule and a paired best baseline`);
       const p = best.paired;
-      const interval = p.interval ? `${signed(p.meanDiff)} [${signed(p.interval.low)}, ${signed(p.interval.high)}]` : signed(p.meanDiff);
       const means = `${evolved.test.mean.toFixed(4)} vs ${best.test.mean.toFixed(4)}`;
-      return `| \`${campaign}\` | ${t.task} | ${compared.rule.id} | ${best.name} | ${means} | ${interval} | ${p.wins}/${p.seeds} | ${p.verdict} |`;
+      return `| \`${campaign}\` | ${t.task} | ${compared.rule.id} | ${best.name} | ${means} | ${signedDifference(p)} | ${p.wins}/${p.seeds} | ${p.verdict} |`;
     });
 }
 
@@ -61,10 +61,9 @@ test('the summary of the protocol campaigns in docs/results.md is the held-out r
   assert.ok(published !== undefined, 'docs/results.md has the summary between its markers');
   const rows: string[] = [];
   for (const [, args] of page.matchAll(MARKED)) {
-    const argv = (args as string).split(/\s+/);
-    const r = await cli('compare', ...argv.map((a) => (a.startsWith('examples/') ? join(ROOT, a) : a)), '--json');
+    const r = await cli('compare', ...commandLine(args as string), '--json');
     assert.equal(r.code, 0, r.err);
-    rows.push(...summaryRows(basename(argv[0] as string), JSON.parse(r.out) as ComparedCampaign));
+    rows.push(...summaryRows(basename((args as string).split(/\s+/)[0] as string), JSON.parse(r.out) as ComparedCampaign));
   }
   const expected = [SUMMARY_HEAD, `|${SUMMARY_HEAD.split('|').slice(1, -1).map(() => '---').join('|')}|`, ...rows].join('\n');
   assert.equal(published, expected, `the summary is out of date; it should read:\n${expected}`);
